@@ -1,0 +1,4 @@
+export * from './brand.js';
+export * from './ids.js';
+export * from './money.js';
+export * from './time.js';
