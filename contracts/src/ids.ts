@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { slugId, uuidId } from './brand.js';
+import { z } from 'zod';
+import { type Brand, slugId, uuidId } from './brand.js';
 
 // Every identifier that crosses a boundary has its own type. Entities created on a device
 // (orders, payments, events) use client-generated UUIDs so that a retry never creates a
@@ -26,6 +26,8 @@ export const NotificationId = uuidId('NotificationId');
 export type NotificationId = z.infer<typeof NotificationId>;
 export const ShiftId = uuidId('ShiftId');
 export type ShiftId = z.infer<typeof ShiftId>;
+export const TicketId = uuidId('TicketId');
+export type TicketId = z.infer<typeof TicketId>;
 
 export const StoreId = slugId('StoreId');
 export type StoreId = z.infer<typeof StoreId>;
@@ -51,3 +53,18 @@ export const RewardId = slugId('RewardId');
 export type RewardId = z.infer<typeof RewardId>;
 export const TerminalId = slugId('TerminalId');
 export type TerminalId = z.infer<typeof TerminalId>;
+export const SupplierId = slugId('SupplierId');
+export type SupplierId = z.infer<typeof SupplierId>;
+export const LoyaltyTierId = slugId('LoyaltyTierId');
+export type LoyaltyTierId = z.infer<typeof LoyaltyTierId>;
+
+/**
+ * A published menu version: a positive integer the cloud menu service increments on each
+ * publish. A hub applies a version all-or-nothing and never goes back to a lower one.
+ */
+export type MenuVersion = Brand<number, 'MenuVersion'>;
+export const MenuVersion = z
+  .number()
+  .int({ message: 'MenuVersion must be a whole number' })
+  .min(1, { message: 'MenuVersion must be positive' })
+  .transform((n) => n as MenuVersion);

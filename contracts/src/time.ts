@@ -15,3 +15,13 @@ export function nowTimestamp(clock: () => number = Date.now): Timestamp {
 
 /** The hub's clock in epoch milliseconds. Screens never age tickets with their own clocks. */
 export type HubTime = Brand<number, 'HubTime'>;
+
+/**
+ * The trading day an order belongs to (`YYYY-MM-DD`), in the store's local calendar. It is not
+ * derived from the UTC timestamp: a bar's 01:00 sale belongs to the previous business day.
+ */
+export type BusinessDate = Brand<string, 'BusinessDate'>;
+
+export const BusinessDate = z.iso
+  .date({ message: 'must be a date as YYYY-MM-DD' })
+  .transform((s) => s as BusinessDate);

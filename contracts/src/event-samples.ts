@@ -1,0 +1,302 @@
+import type { z } from 'zod';
+import type { EVENT_PAYLOAD_SCHEMAS, EventType } from './events/registry.js';
+
+// One valid payload per event type, in wire format (plain JSON, before branding). For tests in
+// any package: `import { EVENT_SAMPLES } from '@pos/contracts/event-samples'`. Not exported
+// from the package index because it is test data, not API.
+
+export type WirePayloads = { [T in EventType]: z.input<(typeof EVENT_PAYLOAD_SCHEMAS)[T]> };
+
+export const SAMPLE_IDS = {
+  order: '2d94475b-38cd-4f85-a8d5-96ec5fc3d63b',
+  burgerLine: '5c55c376-3200-4ed6-b1e3-49e1ba5fbe69',
+  friesLine: '5023b7be-cf86-4543-a883-127bed132d59',
+  payment: 'be98cbff-068b-4a9b-89af-0b855d27ac9b',
+  refund: '9eb62ec0-b67b-4c2e-bcb0-f94d68908b45',
+  cashier: '308d53f5-1770-4aba-b7e7-5a150ff9cea5',
+  manager: '5941bef6-1c05-421e-b338-83e31ec4a313',
+  customer: 'bb1fc366-b418-48f6-9be1-a3523d1dc7a9',
+  notification: 'f37096d1-7b0e-49db-932a-49707d863a53',
+  ticket: '92fd1059-a066-4389-99a1-46cfca72092f',
+  event: 'e91d7292-dc80-4707-9285-dce6c9553446',
+  correlation: 'e5190566-242e-49c4-b67c-8868426a3a99',
+} as const;
+
+const at = '2026-01-14T10:30:00.000Z';
+
+const burger = {
+  orderItemId: SAMPLE_IDS.burgerLine,
+  menuItemId: 'classic-burger',
+  name: 'Classic Burger',
+  categoryId: 'mains',
+  variant: { variantId: 'double', name: 'Double' },
+  modifiers: [{ modifierId: 'cheddar', groupId: 'cheese', name: 'Cheddar', priceDeltaCents: 150 }],
+  quantity: 2,
+  unitPriceCents: 1350,
+  lineTotalCents: 2700,
+  notes: 'no onions',
+  seat: 1,
+  course: 1,
+  stationId: 'grill',
+  allergens: ['gluten', 'milk'],
+};
+
+const fries = {
+  orderItemId: SAMPLE_IDS.friesLine,
+  menuItemId: 'fries',
+  name: 'Fries',
+  categoryId: 'sides',
+  modifiers: [],
+  quantity: 1,
+  unitPriceCents: 450,
+  lineTotalCents: 450,
+  stationId: 'fryer',
+  allergens: [],
+};
+
+export const EVENT_SAMPLES: WirePayloads = {
+  'order.created.v1': {
+    orderId: SAMPLE_IDS.order,
+    orderNumber: 42,
+    businessDate: '2026-01-14',
+    orderType: 'dine-in',
+    source: 'terminal',
+    tableId: 't12',
+    guests: 2,
+    createdBy: SAMPLE_IDS.cashier,
+    customer: {
+      customerId: SAMPLE_IDS.customer,
+      name: 'Ada',
+      phone: '+44 20 7946 0958',
+      email: 'ada@example.com',
+    },
+    currency: 'USD',
+    items: [burger, fries],
+    subtotalCents: 3150,
+    discountCents: 0,
+    taxCents: 260,
+    serviceChargeCents: 0,
+    totalCents: 3410,
+  },
+  'order.confirmed.v1': {
+    orderId: SAMPLE_IDS.order,
+    paymentId: SAMPLE_IDS.payment,
+    confirmedAt: at,
+  },
+  'order.preparing.v1': { orderId: SAMPLE_IDS.order, stationId: 'grill', at },
+  'order.ready.v1': { orderId: SAMPLE_IDS.order, stationId: 'grill', at },
+  'order.pickedup.v1': { orderId: SAMPLE_IDS.order, at, completedBy: SAMPLE_IDS.cashier },
+  'order.cancelled.v1': {
+    orderId: SAMPLE_IDS.order,
+    reason: 'guest left',
+    cancelledBy: SAMPLE_IDS.manager,
+    at,
+  },
+  'order.modified.v1': {
+    orderId: SAMPLE_IDS.order,
+    added: [fries],
+    voided: [
+      {
+        orderItemId: SAMPLE_IDS.burgerLine,
+        quantity: 1,
+        reason: 'ordered by mistake',
+        voidedBy: SAMPLE_IDS.cashier,
+        approvedBy: SAMPLE_IDS.manager,
+        wasSentToKitchen: true,
+      },
+    ],
+    currency: 'USD',
+    subtotalCents: 2250,
+    discountCents: 0,
+    taxCents: 186,
+    serviceChargeCents: 0,
+    totalCents: 2436,
+    modifiedBy: SAMPLE_IDS.cashier,
+    at,
+  },
+  'payment.initiated.v1': {
+    paymentId: SAMPLE_IDS.payment,
+    orderId: SAMPLE_IDS.order,
+    tender: 'card',
+    amountCents: 3410,
+    tipCents: 500,
+    currency: 'USD',
+  },
+  'payment.completed.v1': {
+    paymentId: SAMPLE_IDS.payment,
+    orderId: SAMPLE_IDS.order,
+    tender: 'card',
+    amountCents: 3410,
+    tipCents: 500,
+    currency: 'USD',
+    card: { brand: 'visa', last4: '4242', entryMode: 'contactless', offline: false },
+    customer: { customerId: SAMPLE_IDS.customer, email: 'ada@example.com' },
+    categoryAmounts: [
+      { categoryId: 'mains', amountCents: 2700 },
+      { categoryId: 'sides', amountCents: 450 },
+    ],
+    completedAt: at,
+  },
+  'payment.failed.v1': {
+    paymentId: SAMPLE_IDS.payment,
+    orderId: SAMPLE_IDS.order,
+    tender: 'card',
+    amountCents: 3410,
+    currency: 'USD',
+    reason: 'declined',
+    message: 'do not honour',
+  },
+  'payment.refundprocessed.v1': {
+    refundId: SAMPLE_IDS.refund,
+    paymentId: SAMPLE_IDS.payment,
+    orderId: SAMPLE_IDS.order,
+    amountCents: 450,
+    currency: 'USD',
+    reason: 'cold fries',
+    approvedBy: SAMPLE_IDS.manager,
+  },
+  'inventory.levelchanged.v1': {
+    ingredientId: 'beef-patty',
+    unit: 'each',
+    previous: 40,
+    current: 36,
+    reason: 'reserve',
+    orderId: SAMPLE_IDS.order,
+  },
+  'inventory.lowstockalert.v1': {
+    ingredientId: 'cheddar',
+    name: 'Cheddar slices',
+    unit: 'each',
+    level: 8,
+    reorderPoint: 10,
+  },
+  'inventory.received.v1': {
+    ingredientId: 'potatoes',
+    unit: 'g',
+    quantity: 25_000,
+    supplierId: 'greens-and-co',
+    costCents: 1875,
+    currency: 'USD',
+  },
+  'inventory.adjusted.v1': {
+    ingredientId: 'milk',
+    unit: 'ml',
+    delta: -500,
+    reason: 'spilled',
+    adjustedBy: SAMPLE_IDS.manager,
+  },
+  'menu.itemcreated.v1': {
+    menuItemId: 'classic-burger',
+    name: 'Classic Burger',
+    categoryId: 'mains',
+    priceCents: 1200,
+    currency: 'USD',
+    available: true,
+  },
+  'menu.itemupdated.v1': {
+    menuItemId: 'classic-burger',
+    name: 'Classic Cheeseburger',
+    categoryId: 'mains',
+    priceCents: 1250,
+    currency: 'USD',
+    available: true,
+  },
+  'menu.pricechanged.v1': {
+    menuItemId: 'classic-burger',
+    variantId: 'double',
+    previousCents: 1350,
+    currentCents: 1450,
+    currency: 'USD',
+  },
+  'menu.itemavailabilitychanged.v1': {
+    menuItemId: 'fries',
+    available: false,
+    reason: 'fryer down',
+  },
+  'menu.published.v1': {
+    menuVersion: 7,
+    storeIds: ['downtown', 'airport'],
+    publishedBy: SAMPLE_IDS.manager,
+    itemCount: 48,
+  },
+  'kds.preparationtimeexceeded.v1': {
+    orderId: SAMPLE_IDS.order,
+    stationId: 'grill',
+    ticketId: SAMPLE_IDS.ticket,
+    elapsedSeconds: 660,
+    thresholdSeconds: 600,
+  },
+  'loyalty.pointsearned.v1': {
+    customerId: SAMPLE_IDS.customer,
+    points: 34,
+    balance: 1234,
+    sourceEventId: SAMPLE_IDS.event,
+    paymentId: SAMPLE_IDS.payment,
+  },
+  'loyalty.pointsredeemed.v1': {
+    customerId: SAMPLE_IDS.customer,
+    points: 200,
+    balance: 1034,
+    reason: 'discount on order 42',
+  },
+  'loyalty.tierupgraded.v1': {
+    customerId: SAMPLE_IDS.customer,
+    fromTier: 'silver',
+    toTier: 'gold',
+  },
+  'loyalty.rewardredeemed.v1': {
+    customerId: SAMPLE_IDS.customer,
+    rewardId: 'free-coffee',
+    points: 150,
+    balance: 884,
+  },
+  'auth.usercreated.v1': {
+    userId: SAMPLE_IDS.cashier,
+    email: 'sam@example.com',
+    roles: ['cashier'],
+    organisationId: 'burger-co',
+    storeIds: ['downtown'],
+  },
+  'auth.userrolechanged.v1': {
+    userId: SAMPLE_IDS.cashier,
+    previousRoles: ['cashier'],
+    roles: ['cashier', 'manager'],
+    changedBy: SAMPLE_IDS.manager,
+  },
+  'notification.sent.v1': {
+    notificationId: SAMPLE_IDS.notification,
+    channel: 'sms',
+    template: 'order-ready',
+    recipient: '+442079460958',
+    attempts: 1,
+  },
+  'notification.delivered.v1': {
+    notificationId: SAMPLE_IDS.notification,
+    channel: 'sms',
+    template: 'order-ready',
+    recipient: '+442079460958',
+    attempts: 1,
+  },
+  'notification.failed.v1': {
+    notificationId: SAMPLE_IDS.notification,
+    channel: 'email',
+    template: 'receipt',
+    recipient: 'ada@example.com',
+    error: 'mailbox full',
+    attempts: 3,
+  },
+};
+
+/** A complete envelope around a payload, in wire format. */
+export function sampleEnvelope(type: string, payload: unknown): Record<string, unknown> {
+  return {
+    EventId: SAMPLE_IDS.event,
+    EventType: type,
+    Timestamp: at,
+    CorrelationId: SAMPLE_IDS.correlation,
+    Source: `${type.split('.')[0]}-service`,
+    StoreId: 'downtown',
+    Sequence: 1,
+    Payload: payload,
+  };
+}

@@ -1,0 +1,126 @@
+import type { Logger, StoredEnvelope } from '@pos/kit';
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  ackTopic,
+  ackTopicFilter,
+  consumerOfAckTopic,
+  eventTopic,
+  eventTopicFilter,
+} from './topics.js';
+
+export interface BusClientOptions {
+  url: string;
+  storeId: string;
+  clientId: string;
+  logger: Logger;
+  credentials?: { username: string; password: string };
+}
+
+type Handler = (topic: string, payload: Buffer) => void;
+
+/**
+ * A typed client of the edge bus for the hub's own services: publish events (resolving on the
+ * broker's PUBACK), subscribe to event types, and send or receive consumer acknowledgements.
+ * It reconnects by itself; subscriptions are restored by the MQTT client on reconnect.
+ */
+export class BusClient {
+  readonly storeId: string;
+  readonly #client: MqttClient;
+  readonly #handlers: { filter: string; handler: Handler }[] = [];
+
+  private constructor(client: MqttClient, storeId: string) {
+    this.#client = client;
+    this.storeId = storeId;
+    client.on('message', (topic, payload) => {
+      for (const { filter, handler } of this.#handlers) {
+        if (topicMatches(filter, topic)) handler(topic, payload);
+      }
+    });
+  }
+
+  static async connect(options: BusClientOptions): Promise<BusClient> {
+    const client = mqtt.connect(options.url, {
+      clientId: options.clientId,
+      clean: true,
+      reconnectPeriod: 500,
+      connectTimeout: 5_000,
+      resubscribe: true,
+      ...(options.credentials ?? {}),
+    });
+    client.on('error', (err) => options.logger.warn({ err: err.message }, 'bus client error'));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    return new BusClient(client, options.storeId);
+  }
+
+  get connected(): boolean {
+    return this.#client.connected;
+  }
+
+  /** Publish with QoS 1; resolves once the broker has acknowledged. */
+  publishEvent(event: StoredEnvelope): Promise<void> {
+    return this.#publish(eventTopic(this.storeId, event.EventType), JSON.stringify(event));
+  }
+
+  publishAcks(consumer: string, eventIds: readonly string[]): Promise<void> {
+    return this.#publish(ackTopic(this.storeId, consumer), JSON.stringify({ eventIds }));
+  }
+
+  /** Receive every event of the given types (or all with `#`). */
+  async subscribeEvents(types: readonly string[], handler: Handler): Promise<void> {
+    const filters = types.map((t) => eventTopicFilter(this.storeId, t));
+    for (const filter of filters) this.#handlers.push({ filter, handler });
+    await this.#client.subscribeAsync(filters, { qos: 1 });
+  }
+
+  /** Receive acknowledgements from every consumer. Malformed ones are dropped. */
+  async subscribeAcks(handler: (consumer: string, eventIds: string[]) => void): Promise<void> {
+    const filter = ackTopicFilter(this.storeId);
+    this.#handlers.push({
+      filter,
+      handler: (topic, payload) => {
+        const consumer = consumerOfAckTopic(this.storeId, topic);
+        if (!consumer) return;
+        try {
+          const parsed = JSON.parse(payload.toString('utf8')) as { eventIds?: unknown };
+          if (!Array.isArray(parsed.eventIds)) return;
+          handler(
+            consumer,
+            parsed.eventIds.filter((id): id is string => typeof id === 'string'),
+          );
+        } catch {
+          // An unreadable ack only delays redelivery; the inbox makes redelivery harmless.
+        }
+      },
+    });
+    await this.#client.subscribeAsync(filter, { qos: 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.#client.endAsync();
+  }
+
+  #publish(topic: string, payload: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.#client.connected) {
+        reject(new Error('bus is not connected'));
+        return;
+      }
+      this.#client.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+}
+
+/** MQTT topic filter matching (`+` one level, `#` the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

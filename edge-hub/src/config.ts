@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { StoreId } from '@pos/contracts';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const EnvSchema = z.object({
+  STORE_ID: StoreId.default('demo-store' as never),
+  HUB_HOST: z.string().min(1).default('0.0.0.0'),
+  HUB_PORT: port.default(8080),
+  MQTT_HOST: z.string().min(1).optional(),
+  MQTT_PORT: port.default(1884),
+  POS_DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface HubConfig {
+  storeId: string;
+  dataDir: string;
+  http: { host: string; port: number };
+  mqtt: { host: string; port: number };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Read the hub's configuration from the environment; a bad value stops start-up with its name. */
+export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid hub configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    storeId: e.STORE_ID,
+    dataDir: resolve(e.POS_DATA_DIR, 'hub'),
+    http: { host: e.HUB_HOST, port: e.HUB_PORT },
+    mqtt: { host: e.MQTT_HOST ?? e.HUB_HOST, port: e.MQTT_PORT },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createHttpService, createLogger, type Logger, listen, type RunningServer } from '@pos/kit';
+import type { Express } from 'express';
+import { type EdgeBroker, startBroker } from './bus/broker.js';
+import { BusClient } from './bus/client.js';
+import { Subscriptions } from './bus/wiring.js';
+import type { HubConfig } from './config.js';
+
+/** What a hub module (order, inventory, payment, KDS…) is given when it starts. */
+export interface HubContext {
+  config: HubConfig;
+  logger: Logger;
+  subscriptions: Subscriptions;
+  /** A new connection to the edge bus, with publish rights, named for the module. */
+  connectBus(name: string): Promise<BusClient>;
+}
+
+export interface StartedModule {
+  routes?(app: Express): void;
+  readiness?(): unknown;
+  close(): Promise<void> | void;
+}
+
+/**
+ * A part of the hub. `subscribe` runs for every module before any starts, so each producer's
+ * outbox knows all consumers of its events from the first event on.
+ */
+export interface HubModule {
+  name: string;
+  subscribe?(subscriptions: Subscriptions): void;
+  start(ctx: HubContext): Promise<StartedModule>;
+}
+
+export interface Hub {
+  config: HubConfig;
+  logger: Logger;
+  broker: EdgeBroker;
+  http: RunningServer;
+  url: string;
+  mqttUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startHub(
+  config: HubConfig,
+  modules: readonly HubModule[] = [],
+  logger: Logger = createLogger({ service: 'edge-hub', level: config.logLevel }),
+): Promise<Hub> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const closers: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, 'hub part did not stop cleanly');
+      }
+    }
+  };
+  try {
+    const broker = await startBroker({ ...config.mqtt, logger });
+    closers.push(() => broker.close());
+    const mqttUrl = `mqtt://${loopbackFor(config.mqtt.host)}:${broker.port}`;
+
+    const subscriptions = new Subscriptions();
+    for (const module of modules) module.subscribe?.(subscriptions);
+    const ctx: HubContext = {
+      config,
+      logger,
+      subscriptions,
+      connectBus: async (name) => {
+        const bus = await BusClient.connect({
+          url: mqttUrl,
+          storeId: config.storeId,
+          clientId: `hub-${name}-${randomUUID().slice(0, 8)}`,
+          logger: logger.child({ module: name }),
+          credentials: broker.internalCredentials,
+        });
+        closers.push(() => bus.close());
+        return bus;
+      },
+    };
+    const started: { name: string; module: StartedModule }[] = [];
+    for (const module of modules) {
+      const s = await module.start({ ...ctx, logger: logger.child({ module: module.name }) });
+      closers.push(() => s.close());
+      started.push({ name: module.name, module: s });
+    }
+
+    const readiness: Record<string, () => unknown> = {
+      bus: () => {
+        if (broker.aedes.closed) throw new Error('broker is closed');
+      },
+    };
+    for (const { name, module } of started) {
+      if (module.readiness) readiness[name] = () => module.readiness?.();
+    }
+    const service = createHttpService({
+      name: 'edge-hub',
+      logger,
+      readiness,
+      routes: (app) => {
+        for (const { module } of started) module.routes?.(app);
+      },
+    });
+    const server = createServer(service.app);
+    broker.attachWebSocket(server, '/mqtt');
+    const http = await listen(server, config.http.port, config.http.host);
+    closers.push(() => http.close());
+    const url = `http://${loopbackFor(config.http.host)}:${http.port}`;
+    logger.info({ url, mqtt: mqttUrl, storeId: config.storeId }, 'hub started');
+    return { config, logger, broker, http, url, mqttUrl, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Where a process on this machine reaches a server bound to `host`. */
+function loopbackFor(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}

@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
+import { correlationIdFrom, runWithContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createHttpMetrics } from './metrics.js';
+import { errorMapper, sendProblem } from './problem.js';
+import './request-context.js';
+
+export type ReadinessCheck = () => Promise<unknown> | unknown;
+
+export interface HttpServiceOptions {
+  name: string;
+  logger?: Logger;
+  /** Largest JSON body accepted; bigger gets a 413. */
+  bodyLimit?: string;
+  /** Named checks for `/ready`; each throws (or rejects) when its dependency is not usable. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Mount the service's routes; runs after the common middleware, before the 404 handler. */
+  routes: (app: Express) => void;
+  /** Middleware that must see every request before routing (e.g. static files, auth). */
+  before?: RequestHandler[];
+}
+
+export interface HttpService {
+  name: string;
+  app: Express;
+  logger: Logger;
+  metrics: Registry;
+  listen(port: number, host?: string): Promise<RunningServer>;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The one way every HTTP service, edge or cloud, is put together: correlation ID in and out,
+ * one JSON log line per request, metrics, body limit, health and readiness, routes, then 404
+ * and the single problem+json error mapper.
+ */
+export function createHttpService(options: HttpServiceOptions): HttpService {
+  const logger = options.logger ?? createLogger({ service: options.name });
+  const metrics = createHttpMetrics(options.name);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const correlationId = correlationIdFrom(req.get('x-correlation-id'));
+    const log = logger.child({ correlationId });
+    req.correlationId = correlationId;
+    req.log = log;
+    res.setHeader('X-Correlation-ID', correlationId);
+    const started = performance.now();
+    res.once('finish', () => {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const line = { method: req.method, path: req.path, status: res.statusCode, ms };
+      if (res.statusCode >= 500) log.error(line, 'request');
+      else if (req.path !== '/health' && req.path !== '/metrics') log.debug(line, 'request');
+    });
+    runWithContext({ correlationId, logger: log }, next);
+  });
+  app.use(metrics.middleware);
+  for (const mw of options.before ?? []) app.use(mw);
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: options.name, uptimeSeconds: Math.round(process.uptime()) });
+  });
+  app.get('/ready', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    for (const [name, check] of Object.entries(options.readiness ?? {})) {
+      try {
+        await check();
+        checks[name] = 'ok';
+      } catch (err) {
+        ready = false;
+        checks[name] = err instanceof Error ? err.message : String(err);
+      }
+    }
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use(express.json({ limit: options.bodyLimit ?? '256kb', strict: true }));
+  options.routes(app);
+
+  app.use((req: Request, res) => {
+    sendProblem(req, res, new AppError('not-found', `No route for ${req.method} ${req.path}`));
+  });
+  app.use(errorMapper(logger));
+
+  return {
+    name: options.name,
+    app,
+    logger,
+    metrics: metrics.registry,
+    listen: (port, host = '127.0.0.1') => listen(createServer(app), port, host),
+  };
+}
+
+/** Listen on `port` (0 for any free one) and resolve once the server accepts connections. */
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    server.keepAliveTimeout = 65_000;
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const actual = (server.address() as AddressInfo).port;
+      resolve({
+        server,
+        port: actual,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}`,
+        close: () => closeServer(server),
+      });
+    });
+  });
+}
+
+/** Stop taking connections, let requests in flight finish (up to 5 s), then close the rest. */
+export function closeServer(server: Server, graceMs = 5_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

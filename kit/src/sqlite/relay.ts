@@ -1,0 +1,211 @@
+import type { Logger } from 'pino';
+import type { StoredEnvelope } from './envelope.js';
+import type { Outbox } from './outbox.js';
+
+export interface RelayTransport {
+  /** Resolve once the bus has accepted the event (QoS 1 PUBACK); reject if it did not. */
+  publish(event: StoredEnvelope): Promise<void>;
+}
+
+export interface RelayOptions {
+  logger: Logger;
+  /** Events published per round. */
+  batchSize?: number;
+  /** An event whose deliveries stay open this long is published again. */
+  redeliverAfterMs?: number;
+  /** How often open deliveries are checked. */
+  sweepEveryMs?: number;
+  /** Delivered events are kept this long (for inspection), then deleted. */
+  retainMs?: number;
+  clock?: () => number;
+}
+
+export interface RelayStats {
+  unpublished: number;
+  openDeliveries: number;
+  oldestOpenMs: number | null;
+}
+
+interface Row {
+  seq: number;
+  envelope: string;
+}
+
+/**
+ * Publishes what the outbox holds, in commit order, and keeps publishing an event until every
+ * consumer it was routed to has acknowledged it. At start-up every open delivery is published
+ * again at once: those are exactly the events that may have been lost in a crash.
+ */
+export class OutboxRelay {
+  readonly #outbox: Outbox;
+  readonly #transport: RelayTransport;
+  readonly #log: Logger;
+  readonly #batch: number;
+  readonly #redeliverAfter: number;
+  readonly #sweepEvery: number;
+  readonly #retain: number;
+  readonly #clock: () => number;
+  #running = false;
+  #pumping: Promise<void> | null = null;
+  #again = false;
+  #timer: NodeJS.Timeout | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #failures = 0;
+
+  constructor(outbox: Outbox, transport: RelayTransport, options: RelayOptions) {
+    this.#outbox = outbox;
+    this.#transport = transport;
+    this.#log = options.logger;
+    this.#batch = options.batchSize ?? 200;
+    this.#redeliverAfter = options.redeliverAfterMs ?? 10_000;
+    this.#sweepEvery = options.sweepEveryMs ?? 2_000;
+    this.#retain = options.retainMs ?? 7 * 24 * 3600_000;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Start relaying. Open deliveries from a previous run are published first. */
+  async start(): Promise<void> {
+    this.#running = true;
+    this.#unsubscribe = this.#outbox.onCommitted(() => this.notify());
+    await this.#republishOpen(0);
+    this.notify();
+    this.#timer = setInterval(() => {
+      void this.#republishOpen(this.#redeliverAfter);
+      this.#prune();
+    }, this.#sweepEvery);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#unsubscribe?.();
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#pumping;
+  }
+
+  /** Publish whatever is new, soon. Coalesces calls made while a round is running. */
+  notify(): void {
+    if (!this.#running) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = this.#pump().finally(() => {
+      this.#pumping = null;
+      if (this.#again && this.#running) {
+        this.#again = false;
+        this.notify();
+      }
+    });
+  }
+
+  /** Wait until every committed event has been published once. */
+  async drain(): Promise<void> {
+    while (this.#running && this.stats().unpublished > 0) {
+      this.notify();
+      await (this.#pumping ?? new Promise((r) => setTimeout(r, 5)));
+    }
+  }
+
+  /** A consumer has committed the effect of these events. */
+  acknowledge(consumer: string, eventIds: readonly string[]): number {
+    if (eventIds.length === 0) return 0;
+    const del = this.#outbox.db.prepare(
+      'DELETE FROM outbox_delivery WHERE event_id = ? AND consumer = ?',
+    );
+    let removed = 0;
+    this.#outbox.db.transaction(() => {
+      for (const id of eventIds) removed += del.run(id, consumer).changes;
+    })();
+    return removed;
+  }
+
+  stats(): RelayStats {
+    const db = this.#outbox.db;
+    const unpublished = (
+      db.prepare('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL').get() as {
+        n: number;
+      }
+    ).n;
+    const open = db
+      .prepare(
+        `SELECT count(*) AS n, min(o.created_at) AS oldest
+         FROM outbox_delivery d JOIN outbox o ON o.seq = d.seq`,
+      )
+      .get() as { n: number; oldest: number | null };
+    return {
+      unpublished,
+      openDeliveries: open.n,
+      oldestOpenMs: open.oldest === null ? null : this.#clock() - open.oldest,
+    };
+  }
+
+  async #pump(): Promise<void> {
+    const db = this.#outbox.db;
+    const select = db.prepare(
+      'SELECT seq, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?',
+    );
+    while (this.#running) {
+      const rows = select.all(this.#batch) as Row[];
+      if (rows.length === 0) return;
+      const done = await this.#publishRows(rows);
+      if (done < rows.length) return;
+    }
+  }
+
+  /** Publish rows in order; stop at the first failure so order is kept. Returns how many went. */
+  async #publishRows(rows: Row[]): Promise<number> {
+    const mark = this.#outbox.db.prepare(
+      'UPDATE outbox SET published_at = ?, publish_count = publish_count + 1 WHERE seq = ?',
+    );
+    let published = 0;
+    for (const row of rows) {
+      try {
+        await this.#transport.publish(JSON.parse(row.envelope) as StoredEnvelope);
+      } catch (err) {
+        this.#failures += 1;
+        if (this.#failures === 1 || this.#failures % 100 === 0) {
+          this.#log.warn({ err, seq: row.seq, failures: this.#failures }, 'outbox publish failed');
+        }
+        const retry = setTimeout(() => this.notify(), Math.min(5_000, 50 * this.#failures));
+        retry.unref();
+        break;
+      }
+      this.#failures = 0;
+      mark.run(this.#clock(), row.seq);
+      published += 1;
+    }
+    return published;
+  }
+
+  async #republishOpen(olderThanMs: number): Promise<void> {
+    if (!this.#running) return;
+    const select = this.#outbox.db.prepare(
+      `SELECT o.seq, o.envelope FROM outbox o
+       WHERE o.seq > ? AND o.published_at IS NOT NULL AND o.published_at <= ?
+         AND EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.seq = o.seq)
+       ORDER BY o.seq LIMIT ?`,
+    );
+    const cutoff = this.#clock() - olderThanMs;
+    let after = 0;
+    let total = 0;
+    while (this.#running) {
+      const rows = select.all(after, cutoff, this.#batch) as Row[];
+      if (rows.length === 0) break;
+      const done = await this.#publishRows(rows);
+      total += done;
+      if (done < rows.length) break;
+      after = (rows[rows.length - 1] as Row).seq;
+    }
+    if (total > 0) this.#log.info({ count: total }, 'republished events not yet acknowledged');
+  }
+
+  #prune(): void {
+    this.#outbox.db
+      .prepare(
+        `DELETE FROM outbox WHERE published_at IS NOT NULL AND created_at < ?
+         AND NOT EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.seq = outbox.seq)`,
+      )
+      .run(this.#clock() - this.#retain);
+  }
+}
