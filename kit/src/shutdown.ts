@@ -39,8 +39,8 @@ export class Lifecycle {
       if (this.#stopping) process.exit(130);
       void this.stop(signal).then(() => process.exit(0));
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   }
 }
 

@@ -1,0 +1,85 @@
+import type { SqlSchema } from '@pos/kit';
+
+/**
+ * Auth service tables (seed §1.2, ARCHITECTURE "Security"). Passwords and PINs are stored only
+ * as argon2id PHC strings; refresh tokens only as SHA-256 hashes, grouped in families so that
+ * reuse of a rotated token can revoke the whole family.
+ */
+export const authSchema: SqlSchema = {
+  component: 'auth',
+  migrations: [
+    {
+      version: 1,
+      name: 'users, roles, refresh tokens, oauth identities',
+      up: `
+        CREATE TABLE roles (
+          role TEXT PRIMARY KEY,
+          description TEXT NOT NULL
+        );
+        -- The closed set of contracts/src/roles.ts.
+        INSERT INTO roles (role, description) VALUES
+          ('owner', 'Owns the organisation'),
+          ('manager', 'Runs a store; approves refunds, voids and overrides'),
+          ('cashier', 'Takes orders and payments at a terminal'),
+          ('cook', 'Works the kitchen display'),
+          ('customer', 'Orders for themselves'),
+          ('loyalty-member', 'Customer enrolled in the loyalty programme'),
+          ('service', 'Machine account: a hub or a cloud worker');
+
+        CREATE TABLE users (
+          user_id UUID PRIMARY KEY,
+          email TEXT NOT NULL,
+          display_name TEXT NOT NULL,
+          organisation_id TEXT,
+          -- NULL for an account that signs in only through an OAuth provider.
+          password_hash TEXT,
+          -- Staff PIN for terminal login; synced to hubs so it works offline.
+          pin_hash TEXT,
+          status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+
+        CREATE TABLE user_roles (
+          user_id UUID NOT NULL REFERENCES users ON DELETE CASCADE,
+          role TEXT NOT NULL REFERENCES roles,
+          granted_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          PRIMARY KEY (user_id, role)
+        );
+
+        -- Stores a staff member may work in; the roster a hub pulls is built from this.
+        CREATE TABLE user_stores (
+          user_id UUID NOT NULL REFERENCES users ON DELETE CASCADE,
+          store_id TEXT NOT NULL,
+          PRIMARY KEY (user_id, store_id)
+        );
+        CREATE INDEX user_stores_store ON user_stores (store_id);
+
+        CREATE TABLE refresh_tokens (
+          token_id UUID PRIMARY KEY,
+          family_id UUID NOT NULL,
+          user_id UUID NOT NULL REFERENCES users ON DELETE CASCADE,
+          token_hash TEXT NOT NULL UNIQUE,
+          issued_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          expires_at TIMESTAMPTZ NOT NULL,
+          -- Set when the token is exchanged for its successor; presenting it again is reuse.
+          rotated_at TIMESTAMPTZ,
+          revoked_at TIMESTAMPTZ
+        );
+        CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+        CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+
+        -- The seed's OAuthProviders table: which provider account is linked to which user.
+        CREATE TABLE oauth_identities (
+          provider TEXT NOT NULL,
+          provider_user_id TEXT NOT NULL,
+          user_id UUID NOT NULL REFERENCES users ON DELETE CASCADE,
+          linked_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          PRIMARY KEY (provider, provider_user_id)
+        );
+        CREATE INDEX oauth_identities_user ON oauth_identities (user_id);
+      `,
+    },
+  ],
+};

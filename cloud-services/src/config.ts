@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Every process of the cloud, with the seed's ports (ARCHITECTURE "Processes and ports"). */
+export const CLOUD_SERVICES = [
+  'gateway',
+  'auth',
+  'menu',
+  'loyalty',
+  'notification',
+  'sync',
+] as const;
+export type CloudServiceName = (typeof CLOUD_SERVICES)[number];
+
+export const DEFAULT_PORTS: Readonly<Record<CloudServiceName, number>> = {
+  gateway: 5000,
+  auth: 5001,
+  menu: 5002,
+  loyalty: 5007,
+  notification: 5008,
+  sync: 5009,
+};
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+const EnvSchema = z.object({
+  CLOUD_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: port.default(DEFAULT_PORTS.gateway),
+  AUTH_PORT: port.default(DEFAULT_PORTS.auth),
+  MENU_PORT: port.default(DEFAULT_PORTS.menu),
+  LOYALTY_PORT: port.default(DEFAULT_PORTS.loyalty),
+  NOTIFICATION_PORT: port.default(DEFAULT_PORTS.notification),
+  SYNC_PORT: port.default(DEFAULT_PORTS.sync),
+});
+
+export interface CloudConfig {
+  host: string;
+  ports: Record<CloudServiceName, number>;
+}
+
+export class CloudConfigError extends Error {
+  override name = 'CloudConfigError';
+}
+
+/** Host and ports from the environment; a bad value stops start-up and names the variable. */
+export function cloudConfigFromEnv(env: Readonly<Record<string, string | undefined>>): CloudConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new CloudConfigError(`invalid cloud configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.CLOUD_HOST,
+    ports: {
+      gateway: e.GATEWAY_PORT,
+      auth: e.AUTH_PORT,
+      menu: e.MENU_PORT,
+      loyalty: e.LOYALTY_PORT,
+      notification: e.NOTIFICATION_PORT,
+      sync: e.SYNC_PORT,
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './proxy.js';
+export * from './routes.js';
+export * from './service.js';

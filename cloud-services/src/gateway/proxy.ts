@@ -1,0 +1,131 @@
+import {
+  type Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  request,
+} from 'node:http';
+import { pipeline } from 'node:stream';
+import { AppError } from '@pos/kit';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { type GatewayRoute, routeFor, type UpstreamName } from './routes.js';
+
+// RFC 9110 §7.6.1: these describe one connection and are never forwarded; nor is any field
+// the `Connection` header names. `host` is rewritten for the upstream.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+export interface ProxyOptions {
+  routes: readonly GatewayRoute[];
+  upstreams: Readonly<Record<UpstreamName, URL>>;
+  /** Keep-alive connections to the upstreams, shared by every request. */
+  agent: Agent;
+  /** No byte from the upstream for this long: 504. */
+  timeoutMs: number;
+}
+
+class UpstreamTimeout extends Error {
+  override name = 'UpstreamTimeout';
+}
+
+/**
+ * A streaming reverse proxy: a request under a route's prefix goes to its service with the same
+ * method, path, query and body, and the answer streams back as it arrives. It runs before the
+ * JSON body parser so the body is forwarded untouched. An upstream that cannot be reached is a
+ * 503 problem, one that stops answering a 504; both are the gateway's own problem+json.
+ */
+export function gatewayProxy(options: ProxyOptions): RequestHandler {
+  return (req, res, next) => {
+    const route = routeFor(req.path, options.routes);
+    if (!route) return next();
+    forward(req, res, next, route.upstream, options);
+  };
+}
+
+function forward(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  name: UpstreamName,
+  options: ProxyOptions,
+): void {
+  const target = options.upstreams[name];
+  const upstream = request({
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: target.port,
+    method: req.method,
+    path: `${target.pathname.replace(/\/$/, '')}${req.originalUrl}`,
+    headers: forwardedRequestHeaders(req),
+    agent: options.agent,
+  });
+  upstream.setTimeout(options.timeoutMs, () =>
+    upstream.destroy(new UpstreamTimeout(`${name} did not answer in ${options.timeoutMs} ms`)),
+  );
+  upstream.on('response', (answer: IncomingMessage) => {
+    res.statusCode = answer.statusCode ?? 502;
+    if (answer.statusMessage) res.statusMessage = answer.statusMessage;
+    for (const [field, value] of Object.entries(withoutHopByHop(answer.headers))) {
+      if (value !== undefined) res.setHeader(field, value);
+    }
+    pipeline(answer, res, (err) => {
+      if (err) req.log?.debug({ upstream: name, reason: err.message }, 'proxied response cut');
+    });
+  });
+  upstream.on('error', (err) => {
+    // Once the answer has started there is no second status line: cut the response short.
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    req.log?.warn({ upstream: name, reason: err.message }, 'upstream failed');
+    next(
+      err instanceof UpstreamTimeout
+        ? new AppError('timeout', `The ${name} service did not answer in time`)
+        : new AppError('unavailable', `The ${name} service is not reachable`, {
+            headers: { 'Retry-After': '5' },
+          }),
+    );
+  });
+  // The caller went away: stop the upstream work too.
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}
+
+function forwardedRequestHeaders(req: Request): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = withoutHopByHop(req.headers);
+  // The gateway's correlation ID (the caller's, when it sent a valid one) follows the request.
+  if (req.correlationId) headers['x-correlation-id'] = req.correlationId;
+  const client = req.socket.remoteAddress;
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = [prior, client].filter(Boolean).join(', ');
+  headers['x-forwarded-proto'] = req.protocol;
+  if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
+  return headers;
+}
+
+function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: IncomingHttpHeaders = {};
+  for (const [field, value] of Object.entries(headers)) {
+    if (!HOP_BY_HOP.has(field) && !named.has(field)) out[field] = value;
+  }
+  return out;
+}

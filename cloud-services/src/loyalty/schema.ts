@@ -1,0 +1,66 @@
+import type { SqlSchema } from '@pos/kit';
+
+/**
+ * Loyalty service tables (seed §1.8). The balance lives on the account (the seed's
+ * LoyaltyPoints table) and every change is a row in `points_transactions`; a transaction that
+ * came from an event records its ID, so a redelivered payment never earns twice.
+ */
+export const loyaltySchema: SqlSchema = {
+  component: 'loyalty',
+  migrations: [
+    {
+      version: 1,
+      name: 'tiers, accounts, points, rewards, promotions',
+      up: `
+        CREATE TABLE membership_tiers (
+          tier_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          min_lifetime_points BIGINT NOT NULL UNIQUE CHECK (min_lifetime_points >= 0),
+          -- Points earned per currency unit, in basis points: 10000 = 1 point per unit.
+          earn_rate_bp INTEGER NOT NULL DEFAULT 10000 CHECK (earn_rate_bp >= 0)
+        );
+        INSERT INTO membership_tiers (tier_id, name, min_lifetime_points) VALUES ('base', 'Member', 0);
+
+        CREATE TABLE loyalty_accounts (
+          customer_id UUID PRIMARY KEY,
+          tier_id TEXT NOT NULL REFERENCES membership_tiers DEFAULT 'base',
+          points_balance BIGINT NOT NULL DEFAULT 0 CHECK (points_balance >= 0),
+          lifetime_points BIGINT NOT NULL DEFAULT 0 CHECK (lifetime_points >= 0),
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+
+        CREATE TABLE points_transactions (
+          transaction_id UUID PRIMARY KEY,
+          customer_id UUID NOT NULL REFERENCES loyalty_accounts,
+          kind TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'adjust', 'expire')),
+          -- Signed: positive earns, negative spends.
+          points BIGINT NOT NULL CHECK (points <> 0),
+          balance_after BIGINT NOT NULL CHECK (balance_after >= 0),
+          reason TEXT NOT NULL DEFAULT '',
+          payment_id UUID,
+          source_event_id UUID UNIQUE,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        CREATE INDEX points_transactions_customer ON points_transactions (customer_id, created_at);
+
+        CREATE TABLE rewards (
+          reward_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          points_cost BIGINT NOT NULL CHECK (points_cost >= 0),
+          active BOOLEAN NOT NULL DEFAULT true
+        );
+
+        CREATE TABLE promotions (
+          promotion_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          starts_at TIMESTAMPTZ NOT NULL,
+          ends_at TIMESTAMPTZ NOT NULL,
+          -- Which customers and what bonus; shape owned by the loyalty domain code.
+          rule JSONB NOT NULL,
+          CHECK (ends_at > starts_at)
+        );
+      `,
+    },
+  ],
+};

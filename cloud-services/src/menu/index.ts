@@ -1,0 +1,3 @@
+export * from './routes.js';
+export * from './schema.js';
+export * from './service.js';

@@ -1,0 +1,27 @@
+import { handle, type SqlDatabase } from '@pos/kit';
+import type { Express } from 'express';
+
+interface CategoryRow {
+  category_id: string;
+  name: string;
+  sort_order: number;
+}
+
+/** Menu endpoints (seed §1.3). Item CRUD and publishing come next. */
+export function menuRoutes(app: Express, db: SqlDatabase): void {
+  app.get(
+    '/api/v1/menu/categories',
+    handle({}, async () => {
+      const rows = await db.query<CategoryRow>(
+        'SELECT category_id, name, sort_order FROM categories ORDER BY sort_order, name',
+      );
+      return {
+        categories: rows.map((r) => ({
+          categoryId: r.category_id,
+          name: r.name,
+          sortOrder: r.sort_order,
+        })),
+      };
+    }),
+  );
+}

@@ -1,0 +1,76 @@
+import type { HttpService, ReadinessCheck } from '../http/service.js';
+import type { Logger } from '../logger.js';
+import type { Closer } from '../shutdown.js';
+import type { SqlDatabase } from './database.js';
+import type { SqlSchema } from './migrate.js';
+import { openServiceDatabase } from './open.js';
+import type { SharedPglite } from './pglite-database.js';
+
+/** What a cloud service (auth, menu, sync…) is started with, alone or inside `startCloud`. */
+export interface CloudServiceRuntime {
+  env: Readonly<Record<string, string | undefined>>;
+  host: string;
+  /** 0 for any free port (tests). */
+  port: number;
+  /** Already bound to the service (`module: 'menu'`). */
+  logger: Logger;
+  /** The process's shared PGlite, for services without a `*_DATABASE_URL`. */
+  embedded?: SharedPglite;
+}
+
+export interface StartedService {
+  name: string;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The service's database, migrated: `${NAME}_DATABASE_URL` or its schema in the shared PGlite. */
+export function openCloudDatabase(
+  name: string,
+  schemas: readonly SqlSchema[],
+  runtime: CloudServiceRuntime,
+): Promise<SqlDatabase> {
+  return openServiceDatabase({
+    service: name,
+    env: runtime.env,
+    schemas,
+    logger: runtime.logger,
+    ...(runtime.embedded ? { embedded: runtime.embedded } : {}),
+  });
+}
+
+/** `/ready` check: the database answers a trivial query. */
+export function databaseReady(db: SqlDatabase): ReadinessCheck {
+  return () => db.query('SELECT 1');
+}
+
+/**
+ * Listen, and stop in the right order: stop taking requests, then release what the service
+ * holds (`closers`, e.g. its database). If listening fails the closers still run.
+ */
+export async function serveService(
+  http: HttpService,
+  runtime: CloudServiceRuntime,
+  closers: readonly Closer[] = [],
+): Promise<StartedService> {
+  const release = async () => {
+    for (const close of closers) await close();
+  };
+  try {
+    const server = await http.listen(runtime.port, runtime.host);
+    runtime.logger.info({ url: server.url }, `${http.name} listening`);
+    return {
+      name: http.name,
+      url: server.url,
+      port: server.port,
+      stop: async () => {
+        await server.close();
+        await release();
+      },
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}

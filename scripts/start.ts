@@ -1,0 +1,116 @@
+/**
+ * `npm start`: the whole system on one machine with embedded defaults — the edge hub (SQLite,
+ * embedded MQTT) and the cloud (gateway and services on one embedded PostgreSQL) — as two
+ * processes, like a restaurant and its cloud. Logs go to files under the data directory; this
+ * window shows where to point a browser, and Ctrl-C stops everything cleanly.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = resolve(process.env.POS_DATA_DIR ?? join(root, '.data'));
+const logDir = join(dataDir, 'logs');
+mkdirSync(logDir, { recursive: true });
+
+const env = { ...process.env, POS_DATA_DIR: dataDir };
+const hubPort = Number(env.HUB_PORT ?? 8080);
+const gatewayPort = Number(env.GATEWAY_PORT ?? 5000);
+
+interface Part {
+  name: string;
+  entry: string;
+  health: string;
+  child?: ChildProcess;
+}
+
+const parts: Part[] = [
+  {
+    name: 'cloud',
+    entry: 'cloud-services/src/main.ts',
+    health: `http://127.0.0.1:${gatewayPort}/health`,
+  },
+  { name: 'hub', entry: 'edge-hub/src/main.ts', health: `http://127.0.0.1:${hubPort}/health` },
+];
+
+let stopping = false;
+
+function startPart(part: Part): void {
+  const log = createWriteStream(join(logDir, `${part.name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, part.entry)], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${part.name}] ${chunk}`));
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(
+        `\n${part.name} stopped unexpectedly (${signal ?? `exit ${code}`}); see ${log.path}`,
+      );
+      void stopAll(1);
+    }
+  });
+  part.child = child;
+}
+
+async function waitHealthy(part: Part, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (stopping) return;
+    try {
+      const res = await fetch(part.health);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${part.name} did not become healthy within ${timeoutMs / 1000} s`);
+}
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(
+    parts.map(
+      (part) =>
+        new Promise<void>((done) => {
+          const child = part.child;
+          if (!child || child.exitCode !== null || child.signalCode !== null) return done();
+          const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+console.log(`Starting the POS (data in ${dataDir}, logs in ${logDir}) …`);
+for (const part of parts) startPart(part);
+try {
+  await Promise.all(parts.map((p) => waitHealthy(p)));
+} catch (err) {
+  console.error((err as Error).message);
+  await stopAll(1);
+}
+
+const hub = `http://localhost:${hubPort}`;
+const cloud = `http://localhost:${gatewayPort}`;
+console.log(`
+Restaurant POS is running.
+
+  Edge hub (on premises)   ${hub}          health ${hub}/health
+  Hub MQTT                 mqtt://localhost:${env.MQTT_PORT ?? 1884}   ws ${hub.replace('http', 'ws')}/mqtt
+  Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health
+
+Press Ctrl-C to stop.`);
