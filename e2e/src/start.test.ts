@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePorts } from './ports.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+describe('npm start', () => {
+  it('brings up the hub and every cloud service, then stops cleanly on SIGINT', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pos-start-'));
+    const [hub, mqtt, gateway, auth, menu, loyalty, notification, sync] = await freePorts(8);
+    const env = {
+      ...process.env,
+      POS_DATA_DIR: dataDir,
+      HUB_HOST: '127.0.0.1',
+      HUB_PORT: String(hub),
+      MQTT_PORT: String(mqtt),
+      GATEWAY_PORT: String(gateway),
+      AUTH_PORT: String(auth),
+      MENU_PORT: String(menu),
+      LOYALTY_PORT: String(loyalty),
+      NOTIFICATION_PORT: String(notification),
+      SYNC_PORT: String(sync),
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/start.ts')], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const until = Date.now() + 90_000;
+      while (!output.includes('Press Ctrl-C') && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(output).toContain('Restaurant POS is running');
+      expect(output).toContain(`http://localhost:${hub}`);
+      expect(output).toContain(`http://localhost:${gateway}/api/v1`);
+      for (const port of [hub, gateway, auth, menu, loyalty, notification, sync]) {
+        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        expect(res.status, `port ${port}`).toBe(200);
+      }
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      await expect(fetch(`http://127.0.0.1:${hub}/health`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
