@@ -10,6 +10,7 @@ export * from './events/notification.js';
 export * from './events/order.js';
 export * from './events/payment.js';
 export * from './ids.js';
+export * from './menu.js';
 export * from './money.js';
 export * from './roles.js';
 export * from './time.js';

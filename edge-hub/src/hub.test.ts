@@ -19,7 +19,9 @@ beforeAll(async () => {
     MQTT_PORT: '0',
     POS_DATA_DIR: dir,
   });
-  hub = await startHub(config, [], createLogger({ service: 'hub-test', level: 'silent' }));
+  hub = await startHub(config, [], {
+    logger: createLogger({ service: 'hub-test', level: 'silent' }),
+  });
 });
 
 afterAll(async () => {

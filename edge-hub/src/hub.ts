@@ -7,12 +7,20 @@ import { type EdgeBroker, startBroker } from './bus/broker.js';
 import { BusClient } from './bus/client.js';
 import { Subscriptions } from './bus/wiring.js';
 import type { HubConfig } from './config.js';
+import { type DeclaredRoute, SecureRouter } from './staff/access.js';
+import { HubSessions } from './staff/sessions.js';
 
 /** What a hub module (order, inventory, payment, KDS…) is given when it starts. */
 export interface HubContext {
   config: HubConfig;
   logger: Logger;
   subscriptions: Subscriptions;
+  /** Staff session tokens: modules build `SecureRouter`s with it. */
+  sessions: HubSessions;
+  /** A router whose routes must each declare their roles; they join the hub's route list. */
+  secureRouter(): SecureRouter;
+  /** The hub's clock (epoch ms). Tickets age and business days turn by it, never a screen's. */
+  clock: () => number;
   /** A new connection to the edge bus, with publish rights, named for the module. */
   connectBus(name: string): Promise<BusClient>;
 }
@@ -40,14 +48,24 @@ export interface Hub {
   http: RunningServer;
   url: string;
   mqttUrl: string;
+  sessions: HubSessions;
+  /** Every declared route with its access rule: the hub's route × role matrix. */
+  routes: readonly DeclaredRoute[];
   stop(): Promise<void>;
+}
+
+export interface StartHubOptions {
+  logger?: Logger;
+  clock?: () => number;
 }
 
 export async function startHub(
   config: HubConfig,
   modules: readonly HubModule[] = [],
-  logger: Logger = createLogger({ service: 'edge-hub', level: config.logLevel }),
+  options: StartHubOptions = {},
 ): Promise<Hub> {
+  const logger = options.logger ?? createLogger({ service: 'edge-hub', level: config.logLevel });
+  const clock = options.clock ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const closers: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
@@ -65,11 +83,16 @@ export async function startHub(
     const mqttUrl = `mqtt://${loopbackFor(config.mqtt.host)}:${broker.port}`;
 
     const subscriptions = new Subscriptions();
+    const routes: DeclaredRoute[] = [];
+    const sessions = HubSessions.open(config.dataDir, clock);
     for (const module of modules) module.subscribe?.(subscriptions);
     const ctx: HubContext = {
       config,
       logger,
       subscriptions,
+      sessions,
+      secureRouter: () => new SecureRouter(sessions, routes),
+      clock,
       connectBus: async (name) => {
         const bus = await BusClient.connect({
           url: mqttUrl,
@@ -111,7 +134,7 @@ export async function startHub(
     closers.push(() => http.close());
     const url = `http://${loopbackFor(config.http.host)}:${http.port}`;
     logger.info({ url, mqtt: mqttUrl, storeId: config.storeId }, 'hub started');
-    return { config, logger, broker, http, url, mqttUrl, stop: stopAll };
+    return { config, logger, broker, http, url, mqttUrl, sessions, routes, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

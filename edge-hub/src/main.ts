@@ -9,7 +9,7 @@ const lifecycle = new Lifecycle(logger);
 lifecycle.handleSignals();
 
 try {
-  const hub = await startHub(config, hubModules(), logger);
+  const hub = await startHub(config, hubModules(), { logger });
   lifecycle.add('hub', () => hub.stop());
   process.stdout.write(`hub      ${hub.url}\nhub mqtt ${hub.mqttUrl}\n`);
 } catch (err) {

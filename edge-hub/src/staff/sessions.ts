@@ -1,0 +1,95 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errors, jwtVerify, SignJWT } from 'jose';
+
+export const STAFF_ROLES = ['owner', 'manager', 'cashier', 'cook'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export interface StaffPrincipal {
+  userId: string;
+  name: string;
+  roles: StaffRole[];
+  /** Session ID, for logout. */
+  sessionId: string;
+}
+
+const ISSUER = 'pos-hub';
+const AUDIENCE = 'pos-hub-staff';
+
+/**
+ * Staff sessions at the hub: short-lived tokens signed with a key that never leaves this hub
+ * (HS256 is right here: the hub is both the only signer and the only verifier). The key is
+ * made at first start and kept in the data directory, so sessions survive a hub restart.
+ */
+export class HubSessions {
+  readonly #key: Uint8Array;
+  readonly #revoked = new Map<string, number>();
+
+  constructor(
+    key: Uint8Array,
+    readonly ttlSeconds = 2 * 3600,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.#key = key;
+  }
+
+  static open(dataDir: string, clock: () => number = Date.now): HubSessions {
+    const path = join(dataDir, 'session.key');
+    if (!existsSync(path)) {
+      writeFileSync(path, randomBytes(32), { mode: 0o600 });
+      chmodSync(path, 0o600);
+    }
+    return new HubSessions(new Uint8Array(readFileSync(path)), undefined, clock);
+  }
+
+  async issue(
+    staff: Omit<StaffPrincipal, 'sessionId'>,
+  ): Promise<{ token: string; expiresAt: string; sessionId: string }> {
+    const now = Math.floor(this.clock() / 1000);
+    const sessionId = randomUUID();
+    const token = await new SignJWT({ name: staff.name, roles: staff.roles })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(staff.userId)
+      .setJti(sessionId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.ttlSeconds)
+      .sign(this.#key);
+    return { token, sessionId, expiresAt: new Date((now + this.ttlSeconds) * 1000).toISOString() };
+  }
+
+  /** The principal of a valid, unexpired, unrevoked token; null for anything else. */
+  async verify(token: string): Promise<StaffPrincipal | null> {
+    if (token.length > 4_096) return null;
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+        currentDate: new Date(this.clock()),
+      });
+      const roles = Array.isArray(payload.roles)
+        ? payload.roles.filter((r): r is StaffRole => STAFF_ROLES.includes(r as StaffRole))
+        : [];
+      if (!payload.sub || !payload.jti || this.#revoked.has(payload.jti)) return null;
+      return {
+        userId: payload.sub,
+        name: typeof payload.name === 'string' ? payload.name : '',
+        roles,
+        sessionId: payload.jti,
+      };
+    } catch (err) {
+      if (err instanceof errors.JOSEError) return null;
+      throw err;
+    }
+  }
+
+  /** End a session before it expires (logout). */
+  revoke(sessionId: string): void {
+    const now = this.clock();
+    this.#revoked.set(sessionId, now + this.ttlSeconds * 1000);
+    for (const [id, until] of this.#revoked) if (until < now) this.#revoked.delete(id);
+  }
+}
