@@ -11,6 +11,18 @@ const EnvSchema = z.object({
   MQTT_HOST: z.string().min(1).optional(),
   MQTT_PORT: port.default(1884),
   POS_DATA_DIR: z.string().min(1).default('.data'),
+  STORE_TIMEZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as America/New_York')
+    .default(Intl.DateTimeFormat().resolvedOptions().timeZone),
+  BUSINESS_DAY_START_HOUR: z.coerce.number().int().min(0).max(23).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -20,6 +32,10 @@ export interface HubConfig {
   http: { host: string; port: number };
   mqtt: { host: string; port: number };
   logLevel: string;
+  /** The store's time zone: business days and reports follow it. */
+  timeZone: string;
+  /** Local hour a business day starts (order numbers restart, Z report boundary). */
+  businessDayStartHour: number;
 }
 
 export class ConfigError extends Error {
@@ -40,5 +56,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     http: { host: e.HUB_HOST, port: e.HUB_PORT },
     mqtt: { host: e.MQTT_HOST ?? e.HUB_HOST, port: e.MQTT_PORT },
     logLevel: e.LOG_LEVEL,
+    timeZone: e.STORE_TIMEZONE,
+    businessDayStartHour: e.BUSINESS_DAY_START_HOUR,
   };
 }

@@ -47,5 +47,9 @@ export interface InventoryPort {
 
 /** What inventory asks the order service when it finds a reservation left by a crash. */
 export interface OrderDirectory {
-  exists(orderId: string): boolean;
+  /**
+   * Whether the order exists and, given `reservationId`, whether the change that reservation
+   * was made for (the order itself, or a modification adding items) was stored.
+   */
+  exists(orderId: string, reservationId?: string): boolean;
 }

@@ -108,11 +108,11 @@ export class ServiceStore {
           ? { ok: true, event: result.event as AnyEvent }
           : { ok: false, issues: result.issues };
       },
-      handle: (event) => {
-        handle(event);
+      handle,
+      afterApply: (event) => {
         this.outbox.notifyCommitted();
+        afterApply?.(event);
       },
-      ...(afterApply ? { afterApply } : {}),
     });
     this.#consumers.push(runner);
     return runner;
@@ -124,7 +124,10 @@ export class ServiceStore {
     await this.relay.drain();
   }
 
+  /** Stop taking events first, finish what arrived, then stop relaying and close the file. */
   async close(): Promise<void> {
+    await this.bus.close();
+    await Promise.all(this.#consumers.map((c) => c.whenIdle()));
     await this.relay.stop();
     this.db.close();
   }

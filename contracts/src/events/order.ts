@@ -156,11 +156,19 @@ export const OrderModifiedV1 = z
     currency: Currency,
     /** Totals after the change. */
     ...OrderTotals.shape,
+    /** Details changed without touching items (table, guests, order discount). */
+    details: z
+      .object({
+        tableId: TableId.nullable().optional(),
+        guests: PositiveInt.max(999).nullable().optional(),
+        discountChanged: z.boolean().optional(),
+      })
+      .optional(),
     modifiedBy: UserId,
     at: Timestamp,
   })
-  .refine((p) => p.added.length + p.voided.length > 0, {
-    message: 'a modification must add or void at least one item',
+  .refine((p) => p.added.length + p.voided.length > 0 || p.details !== undefined, {
+    message: 'a modification must add or void an item or change a detail',
     path: ['added'],
   });
 export type OrderModifiedV1 = z.infer<typeof OrderModifiedV1>;

@@ -27,6 +27,7 @@ export class BusClient {
   readonly storeId: string;
   readonly #client: MqttClient;
   readonly #handlers: { filter: string; handler: Handler }[] = [];
+  #closing: Promise<void> | null = null;
 
   private constructor(client: MqttClient, storeId: string) {
     this.#client = client;
@@ -98,8 +99,11 @@ export class BusClient {
     await this.#client.subscribeAsync(filter, { qos: 1 });
   }
 
+  /** Disconnect; safe to call more than once. */
   async close(): Promise<void> {
-    await this.#client.endAsync();
+    if (this.#closing) return this.#closing;
+    this.#closing = this.#client.endAsync();
+    return this.#closing;
   }
 
   #publish(topic: string, payload: string): Promise<void> {

@@ -40,6 +40,9 @@ export const inboxSchema: Schema = {
 
 export type ApplyOutcome = 'applied' | 'duplicate';
 
+/** Events applied together in one transaction when several are waiting. */
+const BATCH = 64;
+
 export class Inbox {
   readonly #claim;
   readonly #deadLetter;
@@ -184,53 +187,83 @@ export class InboxConsumer<E extends StoredEnvelope> {
   async #drain(): Promise<void> {
     this.#busy = true;
     while (this.#queue.length > 0) {
-      const raw = this.#queue.shift() as Buffer;
-      await this.#process(raw);
+      const batch = this.#queue.splice(0, BATCH);
+      const events: { raw: string; event: E }[] = [];
+      for (const raw of batch) {
+        const checked = this.#check(raw);
+        if (checked) events.push(checked);
+      }
+      if (events.length > 0 && !this.#applyBatch(events)) {
+        for (const { raw, event } of events) await this.#applyOne(raw, event);
+      }
     }
     this.#busy = false;
     this.#flushAcks();
   }
 
-  async #process(raw: Buffer): Promise<void> {
+  /** Parse and validate; a message that is not a valid event goes to the dead letters. */
+  #check(raw: Buffer): { raw: string; event: E } | undefined {
     const text = raw.toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       this.#reject(text, 'message is not JSON', undefined, undefined, 1);
-      return;
+      return undefined;
     }
     const parsed = this.#o.parse(json);
+    if (parsed.ok) return { raw: text, event: parsed.event };
     const claimed = json as Partial<StoredEnvelope> | null;
     const eventId = typeof claimed?.EventId === 'string' ? claimed.EventId : undefined;
     const eventType = typeof claimed?.EventType === 'string' ? claimed.EventType : undefined;
-    if (!parsed.ok) {
-      const reason = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      this.#reject(text, `invalid event: ${reason}`, eventId, eventType, 1);
-      return;
+    const reason = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+    this.#reject(text, `invalid event: ${reason}`, eventId, eventType, 1);
+    return undefined;
+  }
+
+  /**
+   * Apply a run of events in one transaction (one disk sync for all of them). Any failure
+   * rolls the whole run back and the caller applies them one by one, with retries.
+   */
+  #applyBatch(events: { event: E }[]): boolean {
+    if (events.length === 1) return false;
+    let outcomes: ApplyOutcome[];
+    try {
+      outcomes = this.#o.inbox.db.transaction(() =>
+        events.map(({ event }) => this.#o.inbox.apply(event, this.#o.handle)),
+      )();
+    } catch {
+      return false;
     }
-    const event = parsed.event;
+    events.forEach(({ event }, i) => this.#applied(event, outcomes[i] as ApplyOutcome));
+    return true;
+  }
+
+  async #applyOne(raw: string, event: E): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = this.#o.inbox.apply(event, this.#o.handle);
-        if (outcome === 'applied') {
-          this.applied += 1;
-          this.#o.afterApply?.(event);
-        } else {
-          this.duplicates += 1;
-        }
-        this.#ack(event.EventId);
+        this.#applied(event, this.#o.inbox.apply(event, this.#o.handle));
         return;
       } catch (err) {
         if (attempt >= this.#max) {
           const reason = err instanceof Error ? err.message : String(err);
-          this.#reject(text, `handler failed: ${reason}`, event.EventId, event.EventType, attempt);
+          this.#reject(raw, `handler failed: ${reason}`, event.EventId, event.EventType, attempt);
           return;
         }
         this.#o.logger.warn({ err, eventId: event.EventId, attempt }, 'event handler failed');
         await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
       }
     }
+  }
+
+  #applied(event: E, outcome: ApplyOutcome): void {
+    if (outcome === 'applied') {
+      this.applied += 1;
+      this.#o.afterApply?.(event);
+    } else {
+      this.duplicates += 1;
+    }
+    this.#ack(event.EventId);
   }
 
   #reject(

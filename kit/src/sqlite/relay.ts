@@ -83,20 +83,26 @@ export class OutboxRelay {
     await this.#pumping;
   }
 
-  /** Publish whatever is new, soon. Coalesces calls made while a round is running. */
+  /**
+   * Publish whatever is new, soon. The round starts on a later tick, never inside the caller's
+   * stack: a caller may still be inside the transaction that wrote the event, and the relay
+   * must only ever read what has committed. Calls made meanwhile are coalesced.
+   */
   notify(): void {
     if (!this.#running) return;
     if (this.#pumping) {
       this.#again = true;
       return;
     }
-    this.#pumping = this.#pump().finally(() => {
-      this.#pumping = null;
-      if (this.#again && this.#running) {
-        this.#again = false;
-        this.notify();
-      }
-    });
+    this.#pumping = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#pump())
+      .finally(() => {
+        this.#pumping = null;
+        if (this.#again && this.#running) {
+          this.#again = false;
+          this.notify();
+        }
+      });
   }
 
   /** Wait until every committed event has been published once. */
@@ -153,27 +159,39 @@ export class OutboxRelay {
     }
   }
 
-  /** Publish rows in order; stop at the first failure so order is kept. Returns how many went. */
+  /**
+   * Publish rows in order and mark the ones that went in one transaction. The publishes are
+   * pipelined on the one MQTT connection, which keeps their order; on the first failure the
+   * rest of the batch is left for the next round so order is kept.
+   */
   async #publishRows(rows: Row[]): Promise<number> {
-    const mark = this.#outbox.db.prepare(
-      'UPDATE outbox SET published_at = ?, publish_count = publish_count + 1 WHERE seq = ?',
+    const results = await Promise.allSettled(
+      rows.map((row) => this.#transport.publish(JSON.parse(row.envelope) as StoredEnvelope)),
     );
     let published = 0;
-    for (const row of rows) {
-      try {
-        await this.#transport.publish(JSON.parse(row.envelope) as StoredEnvelope);
-      } catch (err) {
-        this.#failures += 1;
-        if (this.#failures === 1 || this.#failures % 100 === 0) {
-          this.#log.warn({ err, seq: row.seq, failures: this.#failures }, 'outbox publish failed');
-        }
-        const retry = setTimeout(() => this.notify(), Math.min(5_000, 50 * this.#failures));
-        retry.unref();
-        break;
+    while (published < results.length && results[published]?.status === 'fulfilled') published++;
+    if (published > 0) {
+      const mark = this.#outbox.db.prepare(
+        'UPDATE outbox SET published_at = ?, publish_count = publish_count + 1 WHERE seq = ?',
+      );
+      const now = this.#clock();
+      this.#outbox.db.transaction(() => {
+        for (const row of rows.slice(0, published)) mark.run(now, row.seq);
+      })();
+    }
+    if (published < rows.length) {
+      const failed = results[published] as PromiseRejectedResult;
+      this.#failures += 1;
+      if (this.#failures === 1 || this.#failures % 100 === 0) {
+        this.#log.warn(
+          { err: failed.reason, seq: rows[published]?.seq, failures: this.#failures },
+          'outbox publish failed',
+        );
       }
+      const retry = setTimeout(() => this.notify(), Math.min(5_000, 50 * this.#failures));
+      retry.unref();
+    } else {
       this.#failures = 0;
-      mark.run(this.#clock(), row.seq);
-      published += 1;
     }
     return published;
   }

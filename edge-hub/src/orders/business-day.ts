@@ -1,0 +1,16 @@
+/**
+ * The business day an instant belongs to: a day that starts at `startHour` local time in the
+ * store's time zone, so the 1 a.m. orders of a late service still count for the evening
+ * before, and order numbers restart once a day at a quiet hour.
+ */
+export function businessDate(epochMs: number, timeZone: string, startHour: number): string {
+  const shifted = new Date(epochMs - startHour * 3_600_000);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(shifted);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { idempotency, idempotencySchema, SqliteIdempotencyStore } from '@pos/kit';
+import type { HubModule } from '../hub.js';
+import type { InventoryPort, MenuCatalog } from '../ports.js';
+import { ServiceStore } from '../service-store.js';
+import type { Approvals } from '../staff/staff-service.js';
+import { demoFloor } from './demo-floor.js';
+import { type OrderPolicy, OrderService } from './order-service.js';
+import { OrderStore, orderSchema } from './order-store.js';
+import { orderRoutes } from './routes.js';
+
+export interface OrderModuleOptions {
+  menu: () => MenuCatalog;
+  inventory: () => InventoryPort;
+  approvals: () => Approvals;
+  policy?: Partial<OrderPolicy>;
+  beforeCommit?: (step: 'create' | 'modify') => void;
+}
+
+export interface OrderModule extends HubModule {
+  /** The running order service (its `exists` is inventory's OrderDirectory). */
+  service(): OrderService;
+}
+
+export function orderModule(options: OrderModuleOptions): OrderModule {
+  let service: OrderService | undefined;
+  return {
+    name: 'orders',
+    service: () => {
+      if (!service) throw new Error('the order module has not started');
+      return service;
+    },
+    async start(ctx) {
+      const store = await ServiceStore.open(ctx, {
+        name: 'orders',
+        synchronous: 'FULL',
+        schemas: [orderSchema, idempotencySchema],
+      });
+      const orders = new OrderStore(store.db);
+      if (orders.tables().length === 0) orders.seedTables(demoFloor());
+      service = new OrderService({
+        store,
+        orders,
+        menu: options.menu,
+        inventory: options.inventory,
+        approvals: options.approvals,
+        clock: ctx.clock,
+        policy: {
+          timeZone: ctx.config.timeZone,
+          businessDayStartHour: ctx.config.businessDayStartHour,
+          cashierDiscountLimitBasisPoints: 1_000,
+          autoGratuity: { basisPoints: 1_800, minGuests: 8 },
+          ...options.policy,
+        },
+        ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
+      });
+      const router = ctx.secureRouter();
+      const keys = new SqliteIdempotencyStore(store.db);
+      router.router.use(
+        '/api/v1/orders',
+        idempotency({ store: keys, principal: (req) => principalOf(req.get('authorization')) }),
+      );
+      orderRoutes(router, service, orders);
+      return {
+        routes: (app) => app.use(router.router),
+        close: () => store.close(),
+      };
+    },
+  };
+}
+
+/** Keys are scoped per session without keeping the token itself in the database. */
+function principalOf(authorization: string | undefined): string {
+  return authorization
+    ? createHash('sha256').update(authorization).digest('hex').slice(0, 32)
+    : '-';
+}

@@ -1,0 +1,573 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  OrderCancelledV1,
+  OrderCreatedV1,
+  OrderModifiedV1,
+  OrderPickedUpV1,
+  OrderPreparingV1,
+  OrderReadyV1,
+} from '@pos/contracts';
+import { AppError, type FieldError } from '@pos/kit';
+import type { InventoryPort, MenuCatalog, OrderDirectory, ReservationLine } from '../ports.js';
+import type { ServiceStore } from '../service-store.js';
+import { hasRole } from '../staff/access.js';
+import type { StaffPrincipal } from '../staff/sessions.js';
+import type { Approvals } from '../staff/staff-service.js';
+import { businessDate } from './business-day.js';
+import type {
+  CreateOrderInput,
+  DiscountInput,
+  ItemInput,
+  ModifyOrderInput,
+} from './order-input.js';
+import { type ResolvedLine, resolveLines } from './order-lines.js';
+import { repriceOrder, searchText } from './order-pricing.js';
+import type { ItemRecord, OrderRecord, OrderStore } from './order-store.js';
+import { canCancel, canModify, type OrderStatus, transition } from './status.js';
+
+export interface OrderPolicy {
+  timeZone: string;
+  businessDayStartHour: number;
+  /** Largest percentage discount a cashier may give without a manager. */
+  cashierDiscountLimitBasisPoints: number;
+  /** Service charge added to dine-in parties of at least `minGuests` (auto-gratuity). */
+  autoGratuity: { basisPoints: number; minGuests: number } | null;
+}
+
+export interface OrderDeps {
+  store: ServiceStore;
+  orders: OrderStore;
+  menu: () => MenuCatalog;
+  inventory: () => InventoryPort;
+  approvals: () => Approvals;
+  policy: OrderPolicy;
+  clock: () => number;
+  /** Fault injection for the saga tests: runs just before the order transaction commits. */
+  beforeCommit?: (step: 'create' | 'modify') => void;
+}
+
+/** Who is acting and from where (for manager approval and PIN throttling). */
+export interface Actor {
+  staff: StaffPrincipal;
+  source: string;
+}
+
+const STATUS_EVENT = {
+  PREPARING: 'order.preparing.v1',
+  READY: 'order.ready.v1',
+  PICKED_UP: 'order.pickedup.v1',
+  COMPLETED: 'order.pickedup.v1',
+} as const;
+
+export class OrderService implements OrderDirectory {
+  constructor(private readonly d: OrderDeps) {}
+
+  exists(orderId: string, reservationId?: string): boolean {
+    if (!this.d.orders.exists(orderId)) return false;
+    if (reservationId === undefined || reservationId === orderId) return true;
+    return this.d.orders.modification(reservationId)?.order_id === orderId;
+  }
+
+  get(orderId: string): OrderRecord {
+    const order = this.d.orders.get(orderId);
+    if (!order) throw new AppError('not-found', `Order ${orderId} was not found`);
+    return order;
+  }
+
+  /**
+   * The order saga (seed §5.5, §7.4): check the lines against the menu, reserve the stock,
+   * then write the order and its `order.created.v1` in one transaction. If the write fails,
+   * the reservation is released; if the hub dies in between, inventory finds the reservation
+   * without an order at restart and releases it.
+   */
+  async create(
+    input: CreateOrderInput,
+    actor: Actor,
+  ): Promise<{ order: OrderRecord; created: boolean }> {
+    const fingerprint = fingerprintOf({ ...input, approval: undefined });
+    const existing = this.d.orders.get(input.id);
+    if (existing) return { order: this.#sameOrConflict(existing, fingerprint), created: false };
+    if (input.tableId && !this.d.orders.table(input.tableId)) {
+      throw invalid([{ field: 'tableId', message: `unknown table ${input.tableId}` }]);
+    }
+    const lines = this.#resolve(input.items, 'items');
+    const approvedBy = await this.#approveDiscounts(
+      actor,
+      input.discount,
+      input.items,
+      input.approval,
+    );
+    const now = this.d.clock();
+    const order = this.#newOrder(input, lines, actor, now, fingerprint);
+    if (input.expectedTotalCents !== undefined && input.expectedTotalCents !== order.totalCents) {
+      throw new AppError(
+        'conflict',
+        'Prices changed since the order was rung up; check the new total',
+        {
+          extra: { totalCents: order.totalCents, expectedTotalCents: input.expectedTotalCents },
+        },
+      );
+    }
+    this.#reserve(input.id, input.id, lines);
+    try {
+      const created = this.d.store.transaction(() => {
+        if (this.d.orders.exists(order.id)) return false;
+        order.number = this.d.orders.nextNumber(order.businessDate);
+        this.d.orders.insert(order, searchText(order));
+        this.d.orders.recordHistory(
+          order.id,
+          now,
+          null,
+          order.status,
+          actor.staff.userId,
+          approvedBy ? `discount approved by ${approvedBy}` : null,
+        );
+        this.d.store.emit('order.created.v1', this.#createdPayload(order));
+        this.d.beforeCommit?.('create');
+        return true;
+      });
+      const stored = this.get(order.id);
+      return created
+        ? { order: stored, created }
+        : { order: this.#sameOrConflict(stored, fingerprint), created };
+    } catch (err) {
+      if (!this.d.orders.exists(order.id)) this.d.inventory().release(input.id);
+      throw err;
+    }
+  }
+
+  /** Add and void items, change table, guests, notes or the order discount. */
+  async modify(orderId: string, input: ModifyOrderInput, actor: Actor): Promise<OrderRecord> {
+    const order = this.get(orderId);
+    const fingerprint = fingerprintOf({ ...input, approval: undefined });
+    const previous = this.d.orders.modification(input.modificationId);
+    if (previous) {
+      if (previous.order_id === orderId && previous.fingerprint === fingerprint) return order;
+      throw new AppError('conflict', 'This modification id was already used for another change');
+    }
+    if (!canModify(order.status)) {
+      throw new AppError(
+        'conflict',
+        `A ${order.status.toLowerCase().replace('_', ' ')} order cannot be changed`,
+      );
+    }
+    if (input.expectedVersion !== undefined && input.expectedVersion !== order.version) {
+      throw new AppError('conflict', 'The order was changed on another terminal; reload it', {
+        extra: { version: order.version },
+      });
+    }
+    if (input.tableId && !this.d.orders.table(input.tableId)) {
+      throw invalid([{ field: 'tableId', message: `unknown table ${input.tableId}` }]);
+    }
+    const added = input.add.length > 0 ? this.#resolve(input.add, 'add') : [];
+    const voids = this.#checkVoids(order, input.void);
+    const needsManager =
+      voids.some((v) => v.item.sentAt !== null) ||
+      (input.discount != null && this.#discountNeedsManager(input.discount)) ||
+      input.add.some((i) => i.discount && this.#discountNeedsManager(i.discount));
+    const approvedBy = needsManager
+      ? await this.#approve(actor, input.approval, 'this void or discount')
+      : null;
+
+    const now = this.d.clock();
+    if (added.length > 0) this.#reserve(input.modificationId, orderId, added);
+    try {
+      return this.d.store.transaction(() => {
+        const current = this.get(orderId);
+        if (current.version !== order.version) {
+          throw new AppError('conflict', 'The order was changed on another terminal; reload it');
+        }
+        const voided = voids.map((v) => {
+          const item = current.items.find((i) => i.id === v.item.id) as ItemRecord;
+          item.voidedQuantity += v.quantity;
+          const wasSent = item.sentAt !== null;
+          this.d.orders.recordVoid({
+            orderId,
+            orderItemId: item.id,
+            quantity: v.quantity,
+            reason: v.reason,
+            voidedBy: actor.staff.userId,
+            approvedBy,
+            wasSent,
+            at: now,
+          });
+          return {
+            orderItemId: item.id,
+            quantity: v.quantity,
+            reason: v.reason,
+            voidedBy: actor.staff.userId,
+            ...(approvedBy ? { approvedBy } : {}),
+            wasSentToKitchen: wasSent,
+          };
+        });
+        const newItems = added.map((line, k) =>
+          itemRecord(line, current.items.length + k, now, actor.staff.userId, input.modificationId),
+        );
+        current.items.push(...newItems);
+        for (const item of newItems) this.d.orders.insertItem(orderId, item);
+        if (input.tableId !== undefined) current.tableId = input.tableId;
+        if (input.guests !== undefined) current.guests = input.guests;
+        if (input.notes !== undefined) current.notes = input.notes;
+        if (input.discount !== undefined) current.discount = input.discount;
+        current.serviceChargeBp = this.#serviceCharge(current.type, current.guests);
+        repriceOrder(current);
+        current.version += 1;
+        current.updatedAt = now;
+        if (current.status === 'READY' && newItems.length > 0) {
+          this.#setStatus(current, 'PREPARING', actor.staff.userId, 'items added', now);
+        }
+        this.d.orders.update(current, searchText(current));
+        this.d.orders.recordModification(
+          input.modificationId,
+          orderId,
+          fingerprint,
+          now,
+          actor.staff.userId,
+        );
+        const details =
+          input.tableId !== undefined || input.guests !== undefined || input.discount !== undefined
+            ? {
+                tableId: input.tableId,
+                guests: input.guests,
+                discountChanged: input.discount !== undefined,
+              }
+            : undefined;
+        this.d.store.emit(
+          'order.modified.v1',
+          OrderModifiedV1.parse({
+            orderId,
+            added: newItems.map(lineItem),
+            voided,
+            currency: current.currency,
+            ...totalsOf(current),
+            ...(details ? { details } : {}),
+            modifiedBy: actor.staff.userId,
+            at: new Date(now).toISOString(),
+          }),
+        );
+        this.d.beforeCommit?.('modify');
+        return this.get(orderId);
+      });
+    } catch (err) {
+      if (added.length > 0 && !this.d.orders.modification(input.modificationId)) {
+        this.d.inventory().release(input.modificationId);
+      }
+      throw err;
+    }
+  }
+
+  async cancel(orderId: string, reason: string, actor: Actor, approval?: { managerPin: string }) {
+    const order = this.get(orderId);
+    if (!canCancel(order.status)) {
+      throw new AppError('illegal-transition', transitionReason(order.status, 'CANCELLED'));
+    }
+    if (order.paymentStatus === 'PAID' || order.paymentStatus === 'PARTIALLY_PAID') {
+      throw new AppError('conflict', 'This order has payments; refund them before cancelling');
+    }
+    const sent = order.items.some((i) => i.sentAt !== null);
+    const approvedBy = sent
+      ? await this.#approve(actor, approval, 'cancelling an order the kitchen has')
+      : null;
+    const now = this.d.clock();
+    return this.d.store.transaction(() => {
+      const current = this.get(orderId);
+      this.#setStatus(
+        current,
+        'CANCELLED',
+        actor.staff.userId,
+        approvedBy ? `${reason} (approved by ${approvedBy})` : reason,
+        now,
+      );
+      current.version += 1;
+      this.d.orders.update(current, searchText(current));
+      this.d.store.emit(
+        'order.cancelled.v1',
+        OrderCancelledV1.parse({
+          orderId,
+          reason,
+          cancelledBy: actor.staff.userId,
+          at: new Date(now).toISOString(),
+        }),
+      );
+      return this.get(orderId);
+    });
+  }
+
+  /** A status set by hand: the expo marks ready, the cashier hands over or completes. */
+  setStatus(orderId: string, status: keyof typeof STATUS_EVENT, actor: Actor): OrderRecord {
+    const now = this.d.clock();
+    return this.d.store.transaction(() => {
+      const order = this.get(orderId);
+      if (order.status === status) return order;
+      this.#setStatus(order, status, actor.staff.userId, null, now);
+      order.version += 1;
+      this.d.orders.update(order, searchText(order));
+      const at = new Date(now).toISOString();
+      const type = STATUS_EVENT[status];
+      if (type === 'order.pickedup.v1') {
+        this.d.store.emit(
+          type,
+          OrderPickedUpV1.parse({ orderId, at, completedBy: actor.staff.userId }),
+        );
+      } else if (type === 'order.ready.v1') {
+        this.d.store.emit(type, OrderReadyV1.parse({ orderId, at }));
+      } else {
+        this.d.store.emit(type, OrderPreparingV1.parse({ orderId, at }));
+      }
+      return this.get(orderId);
+    });
+  }
+
+  #setStatus(
+    order: OrderRecord,
+    to: OrderStatus,
+    by: string | null,
+    reason: string | null,
+    now: number,
+  ) {
+    const result = transition(order.status, to);
+    if (!result.ok)
+      throw new AppError('illegal-transition', result.reason, { extra: { status: order.status } });
+    this.d.orders.recordHistory(order.id, now, order.status, to, by, reason);
+    order.status = to;
+    order.updatedAt = now;
+  }
+
+  #sameOrConflict(existing: OrderRecord, fingerprint: string): OrderRecord {
+    if (existing.fingerprint === fingerprint) return existing;
+    throw new AppError('conflict', 'An order with this id already exists with different content');
+  }
+
+  #resolve(items: readonly ItemInput[], path: string): ResolvedLine[] {
+    const menu = this.d.menu();
+    const result = resolveLines(
+      menu.current(),
+      (id) => menu.isAvailable(id),
+      items.map((i) => ({ ...i, id: i.id ?? randomUUID() })),
+      path,
+    );
+    if (result.ok) return result.lines;
+    if (result.status === 409) {
+      throw new AppError('conflict', result.errors.map((e) => e.message).join('; '), {
+        errors: result.errors,
+      });
+    }
+    throw invalid(result.errors);
+  }
+
+  #reserve(reservationId: string, orderId: string, lines: readonly ResolvedLine[]): void {
+    const reservation: ReservationLine[] = lines.map((l) => ({
+      menuItemId: l.menuItemId,
+      variantId: l.variant?.variantId,
+      modifierIds: l.modifiers.map((m) => m.modifierId),
+      quantity: l.quantity,
+    }));
+    const result = this.d.inventory().reserve({ reservationId, orderId, lines: reservation });
+    if (!result.ok) {
+      const names = [...new Set(result.shortages.map((s) => s.ingredientName))].join(', ');
+      throw new AppError('conflict', `Not enough stock: ${names}`, {
+        extra: { shortages: result.shortages },
+      });
+    }
+  }
+
+  #checkVoids(order: OrderRecord, voids: ModifyOrderInput['void']) {
+    const errors: FieldError[] = [];
+    const checked = voids.flatMap((v, i) => {
+      const item = order.items.find((it) => it.id === v.orderItemId);
+      if (!item) {
+        errors.push({ field: `void.${i}.orderItemId`, message: 'no such item on this order' });
+        return [];
+      }
+      const remaining = item.quantity - item.voidedQuantity;
+      const quantity = v.quantity ?? remaining;
+      if (quantity > remaining || remaining === 0) {
+        errors.push({
+          field: `void.${i}.quantity`,
+          message: `only ${remaining} of ${item.line.name} left to void`,
+        });
+        return [];
+      }
+      return [{ item, quantity, reason: v.reason }];
+    });
+    if (new Set(voids.map((v) => v.orderItemId)).size !== voids.length) {
+      errors.push({ field: 'void', message: 'each item may be voided once per change' });
+    }
+    if (errors.length > 0) throw invalid(errors);
+    return checked;
+  }
+
+  #discountNeedsManager(discount: DiscountInput): boolean {
+    return (
+      discount.kind === 'amount' ||
+      discount.basisPoints > this.d.policy.cashierDiscountLimitBasisPoints
+    );
+  }
+
+  async #approveDiscounts(
+    actor: Actor,
+    discount: DiscountInput | undefined,
+    items: readonly ItemInput[],
+    approval?: { managerPin: string },
+  ) {
+    const needs =
+      (discount && this.#discountNeedsManager(discount)) ||
+      items.some((i) => i.discount && this.#discountNeedsManager(i.discount));
+    return needs ? this.#approve(actor, approval, 'this discount') : null;
+  }
+
+  /** The approving manager's id, or null when the actor is one; a 403 otherwise. */
+  async #approve(
+    actor: Actor,
+    approval: { managerPin: string } | undefined,
+    what: string,
+  ): Promise<string | null> {
+    if (hasRole(actor.staff, 'manager')) return null;
+    if (!approval) {
+      throw new AppError('forbidden', `A manager must approve ${what}`, {
+        extra: { needsApproval: true },
+      });
+    }
+    const check = await this.d.approvals().approve(approval.managerPin, actor.source);
+    if (check.ok) return check.staff.id;
+    if (check.reason === 'locked') {
+      const seconds = Math.ceil((check.retryAfterMs ?? 0) / 1000);
+      throw new AppError('rate-limited', `Too many wrong PINs; try again in ${seconds} s`, {
+        headers: { 'Retry-After': String(seconds) },
+      });
+    }
+    throw new AppError('forbidden', 'That is not a manager PIN', {
+      extra: { needsApproval: true },
+    });
+  }
+
+  #serviceCharge(type: string, guests: number | null): number {
+    const rule = this.d.policy.autoGratuity;
+    return rule && type === 'dine-in' && (guests ?? 0) >= rule.minGuests ? rule.basisPoints : 0;
+  }
+
+  #newOrder(
+    input: CreateOrderInput,
+    lines: ResolvedLine[],
+    actor: Actor,
+    now: number,
+    fingerprint: string,
+  ): OrderRecord {
+    const menu = this.d.menu().current();
+    const order: OrderRecord = {
+      id: input.id,
+      number: 0,
+      businessDate: businessDate(now, this.d.policy.timeZone, this.d.policy.businessDayStartHour),
+      type: input.type,
+      source: 'terminal',
+      status: 'PENDING',
+      paymentStatus: 'UNPAID',
+      tableId: input.tableId ?? null,
+      guests: input.guests ?? null,
+      customer: input.customer ? (input.customer as Record<string, string>) : null,
+      notes: input.notes ?? null,
+      discount: input.discount ?? null,
+      serviceChargeBp: this.#serviceCharge(input.type, input.guests ?? null),
+      currency: menu.currency,
+      subtotalCents: 0,
+      discountCents: 0,
+      taxCents: 0,
+      serviceChargeCents: 0,
+      totalCents: 0,
+      createdBy: actor.staff.userId,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      fingerprint,
+      items: lines.map((line, i) => itemRecord(line, i, now, actor.staff.userId, null)),
+    };
+    repriceOrder(order);
+    return order;
+  }
+
+  #createdPayload(order: OrderRecord) {
+    return OrderCreatedV1.parse({
+      orderId: order.id,
+      orderNumber: order.number,
+      businessDate: order.businessDate,
+      orderType: order.type,
+      source: order.source,
+      ...(order.tableId ? { tableId: order.tableId } : {}),
+      ...(order.guests ? { guests: order.guests } : {}),
+      ...(order.createdBy ? { createdBy: order.createdBy } : {}),
+      ...(order.customer ? { customer: order.customer } : {}),
+      currency: order.currency,
+      items: order.items.map(lineItem),
+      ...totalsOf(order),
+    });
+  }
+}
+
+function itemRecord(
+  line: ResolvedLine,
+  position: number,
+  now: number,
+  by: string,
+  modificationId: string | null,
+): ItemRecord {
+  const { id, quantity, ...snapshot } = line;
+  return {
+    id,
+    position,
+    line: snapshot,
+    quantity,
+    voidedQuantity: 0,
+    grossCents: 0,
+    discountCents: 0,
+    taxCents: 0,
+    totalCents: 0,
+    sentAt: now,
+    addedBy: by,
+    modificationId,
+  };
+}
+
+/** An item as the order events carry it (contracts' OrderLineItem). */
+function lineItem(item: ItemRecord) {
+  const l = item.line;
+  return {
+    orderItemId: item.id,
+    menuItemId: l.menuItemId,
+    name: l.name,
+    categoryId: l.categoryId,
+    ...(l.variant ? { variant: l.variant } : {}),
+    modifiers: l.modifiers,
+    quantity: item.quantity - item.voidedQuantity,
+    unitPriceCents: l.unitPriceCents,
+    lineTotalCents: item.totalCents,
+    ...(l.notes ? { notes: l.notes } : {}),
+    ...(l.seat ? { seat: l.seat } : {}),
+    course: l.course,
+    stationId: l.stationId,
+    allergens: l.allergens,
+  };
+}
+
+function totalsOf(order: OrderRecord) {
+  return {
+    subtotalCents: order.subtotalCents,
+    discountCents: order.discountCents,
+    taxCents: order.taxCents,
+    serviceChargeCents: order.serviceChargeCents,
+    totalCents: order.totalCents,
+  };
+}
+
+function transitionReason(from: OrderStatus, to: OrderStatus): string {
+  const result = transition(from, to);
+  return result.ok ? '' : result.reason;
+}
+
+function invalid(errors: FieldError[]): AppError {
+  const fields = [...new Set(errors.map((e) => e.field))].join(', ');
+  return new AppError('validation', `Invalid ${fields}`, { errors });
+}
+
+function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
