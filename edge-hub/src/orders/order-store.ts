@@ -399,7 +399,9 @@ export class OrderStore {
       'INSERT INTO dining_tables (id, name, area, seats, sort) VALUES (?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
-      tables.forEach((t, i) => insert.run(t.id, t.name, t.area, t.seats, i));
+      tables.forEach((t, i) => {
+        insert.run(t.id, t.name, t.area, t.seats, i);
+      });
     })();
   }
 }

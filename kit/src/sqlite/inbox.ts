@@ -235,7 +235,9 @@ export class InboxConsumer<E extends StoredEnvelope> {
     } catch {
       return false;
     }
-    events.forEach(({ event }, i) => this.#applied(event, outcomes[i] as ApplyOutcome));
+    events.forEach(({ event }, i) => {
+      this.#applied(event, outcomes[i] as ApplyOutcome);
+    });
     return true;
   }
 
