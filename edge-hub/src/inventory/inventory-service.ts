@@ -161,8 +161,11 @@ export class InventoryService implements InventoryPort {
     }
     return this.write((): ReserveResult => {
       // A repeat (a retried saga step) gets the first answer and holds nothing more. A refusal
-      // is not stored: the cashier changes the order and asks again with the same ID.
-      if (this.rows.reservation(input.reservationId)) return { ok: true };
+      // is not stored: the cashier changes the order and asks again with the same ID. A hold
+      // that was released (the order's own write failed and was compensated) is taken again
+      // when the same order is retried.
+      const existing = this.rows.reservation(input.reservationId);
+      if (existing && existing.status !== 'released') return { ok: true };
       const shortages = findShortages(this.#book, input.lines, (id) => {
         const row = this.rows.ingredient(id);
         return row && { name: row.name, unit: row.unit, available: row.onHand - row.reserved };
@@ -170,6 +173,7 @@ export class InventoryService implements InventoryPort {
       if (shortages.length > 0) return { ok: false, shortages };
 
       const at = this.now();
+      if (existing) this.rows.forgetReservation(input.reservationId);
       this.rows.insertReservation(input.reservationId, input.orderId, at);
       const totals = new Map<string, number>();
       input.lines.forEach((line, lineNo) => {

@@ -411,6 +411,12 @@ export class InventoryStore {
     return this.#s.staleHeld.all(createdBefore) as ReservationRow[];
   }
 
+  /** Drop a released reservation so its ID can hold stock again (the ledger keeps its past). */
+  forgetReservation(id: string): void {
+    this.db.prepare('DELETE FROM reservation_lines WHERE reservation_id = ?').run(id);
+    this.db.prepare("DELETE FROM reservations WHERE id = ? AND status = 'released'").run(id);
+  }
+
   insertReservation(id: string, orderId: string, at: number): void {
     this.#s.insertReservation.run(id, orderId, at, at);
   }

@@ -82,9 +82,12 @@ export function inventoryModule(options: InventoryModuleOptions): InventoryModul
           return;
         }
         if (!directory) return;
+        // The first sweep runs before the hub takes requests: every hold then belongs to the
+        // previous run, however young, so all are settled at once.
+        const olderThan = lastSweep === undefined ? 0 : staleAfterMs;
         lastSweep = performance.now();
         try {
-          const outcome = recoverStale(svc, directory, staleAfterMs);
+          const outcome = recoverStale(svc, directory, olderThan);
           if (outcome.committed + outcome.released > 0) {
             ctx.logger.warn(outcome, 'settled reservations left held by an interrupted order');
           }

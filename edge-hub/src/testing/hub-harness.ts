@@ -8,6 +8,8 @@ import { type HubModulesOptions, hubModules } from '../modules.js';
 
 export interface TestHub {
   hub: Hub;
+  /** The modules of the running hub (a restart makes new ones). */
+  modules: HubModule[];
   dir: string;
   /** Sign in with a PIN and get a client that sends the token. */
   as(pin: string): Promise<ApiClient>;
@@ -63,15 +65,18 @@ export async function startTestHub(
     level: process.env.TEST_LOG_LEVEL ?? 'silent',
   });
   const make = options.modules ?? (() => hubModules(options));
+  const first = make();
   const test: TestHub = {
-    hub: await startHub(config, make(), { logger }),
+    hub: await startHub(config, first, { logger }),
+    modules: first,
     dir,
     async as(pin) {
       return client(test.hub.url, await signIn(test.hub.url, pin));
     },
     async restart() {
       await test.hub.stop();
-      test.hub = await startHub(config, make(), { logger });
+      test.modules = make();
+      test.hub = await startHub(config, test.modules, { logger });
     },
     async stop() {
       await test.hub.stop();
@@ -125,4 +130,11 @@ export async function eventually(
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The module of the running hub with this name, with the type the caller expects. */
+export function moduleOf<M extends HubModule>(t: TestHub, name: string): M {
+  const found = t.modules.find((m) => m.name === name);
+  if (!found) throw new Error(`no module ${name}`);
+  return found as M;
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { AppError, type ErrorCode, TITLE_OF } from '../errors.js';
 import { contextLogger, type Logger } from '../logger.js';
+import { isDiskFull } from '../sqlite/db.js';
 
 /** RFC 9457 problem details, with the field list and correlation ID this system adds. */
 export interface Problem {
@@ -74,6 +75,13 @@ export function asAppError(err: unknown): AppError {
     case 'request.size.invalid':
     case 'stream.encoding.set':
       return new AppError('validation', e.message);
+  }
+  if (isDiskFull(err)) {
+    return new AppError(
+      'unavailable',
+      'The hub cannot save right now (its storage is full); nothing was recorded, try again',
+      { cause: err, headers: { 'Retry-After': '5' } },
+    );
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return new AppError('validation', e.message);
