@@ -1,0 +1,242 @@
+/**
+ * `npm run bench:orders`: how many orders a real hub takes per second, at what latency, and how
+ * much memory it holds after 100,000 of them.
+ *
+ * One run, four phases against a fresh hub child process (SQLite `synchronous=FULL`):
+ *   floor      GET /health at the same concurrency — what the HTTP stack alone can do;
+ *   warm-up    3 s of orders, not measured (JIT, SQLite page cache);
+ *   sustained  orders at BENCH_CONNECTIONS keep-alive connections for BENCH_DURATION_S;
+ *   volume     more orders until BENCH_TOTAL_ORDERS have been placed, then the hub's RSS.
+ * Orders are never completed, so each keeps its stock reserved; the inventory is stocked up
+ * front for every order the run may place. The last line of output is the JSON result.
+ *
+ * Environment: BENCH_CONNECTIONS (32), BENCH_DURATION_S (30), BENCH_TOTAL_ORDERS (100000),
+ * BENCH_FLOOR_S (10), BENCH_HUB_NODE_ARGS (space-separated `node` flags for the hub only,
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/hub-prof`; the profile is written when the hub stops).
+ */
+import { onCleanup, runCleanups } from './lib/cleanup.js';
+import { HttpClient } from './lib/http.js';
+import { type RunningHub, startHub } from './lib/hub.js';
+import { type LoadOptions, type LoadResult, runClosedLoop } from './lib/load.js';
+import { newOrderRequest, signIn, stockForOrders } from './lib/pos-api.js';
+import { machine, printResult, printTable, progress, target } from './lib/report.js';
+import { RssSampler, readRssMb } from './lib/rss.js';
+import { histogram, type LatencySummary, summarize } from './lib/stats.js';
+
+const WARMUP_S = 3;
+/** Orders/s no hub will reach; bounds the orders (and so the stock) a timed phase may place. */
+const ORDER_RATE_CEILING = 5_000;
+/** Above this share of failed orders the figures mean nothing and the run fails. */
+const MAX_ERROR_RATE = 0.01;
+const TARGETS = { ordersPerSec: 1_000, p99Ms: 30, rssAfter100kMb: 250 };
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+const config = {
+  connections: positiveInt('BENCH_CONNECTIONS', 32),
+  durationS: positiveInt('BENCH_DURATION_S', 30),
+  totalOrders: positiveInt('BENCH_TOTAL_ORDERS', 100_000),
+};
+const floorS = positiveInt('BENCH_FLOOR_S', 10);
+const hubNodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
+const rate = (n: number) => Math.round(n * 10) / 10;
+const latencyRow = (label: string, s: LatencySummary) => [
+  label,
+  s.p50,
+  s.p95,
+  s.p99,
+  s.max,
+  s.mean,
+];
+
+/** Fail loudly if the hub died: every figure after that would be about connection errors. */
+function assertAlive(hub: RunningHub): void {
+  if (hub.child.exitCode !== null || hub.child.signalCode !== null) {
+    throw new Error(`the hub exited during the run:\n${hub.output()}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const m = machine();
+  console.log(`bench:orders — ${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}`);
+  console.log(
+    `  ${config.connections} connections, floor ${floorS} s, warm-up ${WARMUP_S} s, ` +
+      `sustained ${config.durationS} s, ${config.totalOrders} orders in total`,
+  );
+
+  const hub = await startHub({ nodeArgs: hubNodeArgs });
+  console.log(`  hub pid ${hub.pid} at ${hub.url}, data in ${hub.dataDir}`);
+  const client = new HttpClient(hub.url, config.connections);
+  onCleanup(() => client.close());
+  await signIn(client);
+  const idleMb = readRssMb(hub.pid) ?? 0;
+
+  // Every order this run may place: the volume target, or more if the timed phases outrun it.
+  const budget = Math.max(config.totalOrders, ORDER_RATE_CEILING * (WARMUP_S + config.durationS));
+  const stock = await stockForOrders(client, budget);
+  let placed = 1; // the probe order
+  console.log(
+    `  stocked for ${budget} orders (${stock.stockIns} stock-ins); one order reserves ` +
+      Object.entries(stock.perOrder)
+        .map(([id, q]) => `${id} ${q}`)
+        .join(', '),
+  );
+
+  const orderLoad = (phase: string, limits: Pick<LoadOptions, 'durationMs' | 'maxRequests'>) =>
+    runClosedLoop({
+      client,
+      connections: config.connections,
+      ...limits,
+      next: () => newOrderRequest(),
+      expectStatus: 201,
+      onProgress: (p) =>
+        progress(
+          phase,
+          `${placed + p.completed} orders placed, ` +
+            `${rate((p.completed / p.elapsedMs) * 1000)}/s, ${p.errors} errors, ` +
+            `hub RSS ${readRssMb(hub.pid)} MB`,
+        ),
+    });
+
+  // (a) floor
+  console.log(`\nfloor: GET /health for ${floorS} s …`);
+  const floor = await runClosedLoop({
+    client,
+    connections: config.connections,
+    durationMs: floorS * 1_000,
+    next: () => ({ path: '/health' }),
+  });
+  assertAlive(hub);
+  const floorLatency = summarize(floor.latencies);
+
+  // (b) warm-up
+  console.log(`warm-up: orders for ${WARMUP_S} s (not measured) …`);
+  const warmup = await orderLoad('warm-up', {
+    durationMs: WARMUP_S * 1_000,
+    maxRequests: budget - placed,
+  });
+  placed += warmup.completed;
+  assertAlive(hub);
+
+  // (c) sustained
+  console.log(`sustained: orders for ${config.durationS} s …`);
+  const rss = new RssSampler(hub.pid).start();
+  onCleanup(() => rss.stop());
+  const sustained = await orderLoad('sustained', {
+    durationMs: config.durationS * 1_000,
+    maxRequests: budget - placed,
+  });
+  placed += sustained.completed;
+  const sustainedPeakMb = rss.peakMb;
+  assertAlive(hub);
+  const orderLatency = summarize(sustained.latencies);
+
+  // (d) volume
+  let volume: LoadResult | undefined;
+  if (placed < config.totalOrders) {
+    console.log(`volume: ${config.totalOrders - placed} more orders …`);
+    volume = await orderLoad('volume', { maxRequests: config.totalOrders - placed });
+    placed += volume.completed;
+    assertAlive(hub);
+  }
+  const afterMb = rss.sample() ?? 0;
+  rss.stop();
+
+  printTable('latency (ms)', [
+    ['phase', 'p50', 'p95', 'p99', 'max', 'mean'],
+    latencyRow('floor GET /health', floorLatency),
+    latencyRow('sustained POST /orders', orderLatency),
+    ...(volume ? [latencyRow('volume POST /orders', summarize(volume.latencies))] : []),
+  ]);
+  printTable('throughput', [
+    ['phase', 'requests', 'ok', 'errors', 'per second', 'seconds'],
+    ...(
+      [
+        ['floor', floor],
+        ['warm-up', warmup],
+        ['sustained', sustained],
+        ...(volume ? [['volume', volume] as const] : []),
+      ] as const
+    ).map(([name, r]) => [
+      name,
+      r.completed,
+      r.ok,
+      r.errors,
+      rate(r.okPerSec),
+      rate(r.elapsedMs / 1_000),
+    ]),
+  ]);
+  printTable(
+    'sustained latency distribution',
+    histogram(sustained.latencies)
+      .filter((b) => b.count > 0)
+      .map((b) => [b.label, b.count, `${b.percent} %`]),
+  );
+  printTable('hub memory (RSS, MB)', [
+    ['idle after start-up', idleMb],
+    ['peak during sustained', sustainedPeakMb],
+    ['peak during sustained + volume', rss.peakMb],
+    [`after ${placed} orders`, afterMb],
+  ]);
+  printTable('status codes (sustained)', Object.entries(sustained.statusCounts));
+  for (const e of [...sustained.sampleErrors, ...(volume?.sampleErrors ?? [])].slice(0, 5)) {
+    console.log(`  error sample: ${e}`);
+  }
+
+  const ordersPerSec = rate(sustained.okPerSec);
+  const result = {
+    benchmark: 'orders',
+    machine: m,
+    config,
+    floor: {
+      rps: rate(floor.okPerSec),
+      p50: floorLatency.p50,
+      p95: floorLatency.p95,
+      p99: floorLatency.p99,
+    },
+    orders: {
+      ordersPerSec,
+      p50: orderLatency.p50,
+      p95: orderLatency.p95,
+      p99: orderLatency.p99,
+      max: orderLatency.max,
+      errors: sustained.errors,
+      statusCounts: sustained.statusCounts,
+    },
+    rss: { peakMb: rss.peakMb, after100kMb: afterMb },
+    targets: {
+      ordersPerSec: target(ordersPerSec, TARGETS.ordersPerSec, 'min'),
+      p99Ms: target(orderLatency.p99, TARGETS.p99Ms, 'max'),
+      rssAfter100kMb: target(afterMb, TARGETS.rssAfter100kMb, 'max'),
+    },
+  };
+
+  const orderPhases = [warmup, sustained, ...(volume ? [volume] : [])];
+  const attempted = orderPhases.reduce((n, r) => n + r.completed, 0);
+  const failed = orderPhases.reduce((n, r) => n + r.errors, 0);
+  const errorRate = attempted > 0 ? failed / attempted : 0;
+  const tooManyErrors = errorRate > MAX_ERROR_RATE;
+  if (tooManyErrors) console.error(`\nbenchmark failed: ${failed} of ${attempted} orders failed`);
+  console.log('');
+  printResult(result);
+  return tooManyErrors ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(`benchmark failed: ${(err as Error).stack ?? err}`);
+} finally {
+  await runCleanups();
+}
+process.exitCode = code;
+// Anything still holding the event loop (a stuck socket) must not keep the process alive.
+setTimeout(() => process.exit(code), 2_000).unref();
