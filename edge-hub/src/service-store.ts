@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   type AnyEvent,
+  type EventPayloadInputs,
   type EventPayloads,
   type EventType,
   makeEvent,
@@ -73,8 +74,9 @@ export class ServiceStore {
    * The payload is validated against its contract here, so a malformed event is a fault at
    * the producer and never reaches a consumer.
    */
-  emit<T extends EventType>(type: T, payload: EventPayloads[T]): AnyEvent {
-    const event = makeEvent(type, payload, {
+  emit<T extends EventType>(type: T, payload: EventPayloads[T] | EventPayloadInputs[T]): AnyEvent {
+    // makeEvent validates the payload against its contract, and parsing brands it.
+    const event = makeEvent(type, payload as EventPayloads[T], {
       correlationId: currentCorrelationId(),
       source: this.source,
       storeId: this.ctx.config.storeId as StoreId,

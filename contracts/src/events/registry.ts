@@ -32,6 +32,11 @@ export type EventPayloads = {
   [T in EventType]: z.infer<(typeof EVENT_PAYLOAD_SCHEMAS)[T]>;
 };
 
+/** Event name → payload as a producer writes it (before parsing fills defaults and brands). */
+export type EventPayloadInputs = {
+  [T in EventType]: z.input<(typeof EVENT_PAYLOAD_SCHEMAS)[T]>;
+};
+
 export const EVENT_TYPES: readonly EventType[] = Object.freeze(
   Object.keys(EVENT_PAYLOAD_SCHEMAS) as EventType[],
 );

@@ -16,6 +16,11 @@ export interface RecipeBook {
   readonly modifier: ReadonlyMap<string, Needs>;
   /** ingredientId → menu items whose item or variant recipe uses it (modifiers excluded). */
   readonly usedBy: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * ingredientId → the most of it any one portion (item or variant recipe) needs. While an
+   * ingredient's available stays at or above this, it cannot be what makes an item unavailable.
+   */
+  readonly largestPortion: ReadonlyMap<string, number>;
 }
 
 /** What is on the shelf for an ingredient and can still be promised. */
@@ -37,11 +42,13 @@ export function recipeBook(recipes: InventorySeed['recipes']): RecipeBook {
   const variant = new Map<string, Map<string, Needs>>();
   const modifier = new Map<string, Needs>();
   const usedBy = new Map<string, Set<string>>();
+  const largestPortion = new Map<string, number>();
   const use = (menuItemId: string, needs: Needs) => {
-    for (const ingredientId of needs.keys()) {
+    for (const [ingredientId, quantity] of needs) {
       const items = usedBy.get(ingredientId) ?? new Set<string>();
       items.add(menuItemId);
       usedBy.set(ingredientId, items);
+      largestPortion.set(ingredientId, Math.max(largestPortion.get(ingredientId) ?? 0, quantity));
     }
   };
   for (const r of recipes) {
@@ -58,7 +65,7 @@ export function recipeBook(recipes: InventorySeed['recipes']): RecipeBook {
       modifier.set(r.modifierId, needs);
     }
   }
-  return { item, variant, modifier, usedBy };
+  return { item, variant, modifier, usedBy, largestPortion };
 }
 
 /** Items whose stock is tracked: they have an item recipe or at least one variant recipe. */
@@ -188,6 +195,20 @@ export function limitingIngredients(
 }
 
 /** The menu items to re-check after these ingredients changed. */
+/**
+ * Whether a change of an ingredient's available stock from `before` to `after` can change any
+ * item's availability: only if one of them is below the largest portion that uses it.
+ */
+export function mayChangeAvailability(
+  book: RecipeBook,
+  ingredientId: string,
+  before: number,
+  after: number,
+): boolean {
+  const largest = book.largestPortion.get(ingredientId);
+  return largest !== undefined && (before < largest || after < largest);
+}
+
 export function itemsUsing(book: RecipeBook, ingredientIds: Iterable<string>): Set<string> {
   const items = new Set<string>();
   for (const id of ingredientIds) for (const item of book.usedBy.get(id) ?? []) items.add(item);

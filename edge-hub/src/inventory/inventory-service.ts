@@ -14,6 +14,7 @@ import {
   limitingIngredients,
   lineNeeds,
   lineSignature,
+  mayChangeAvailability,
   type RecipeBook,
   recipeBook,
   stockAvailable,
@@ -279,8 +280,11 @@ export class InventoryService implements InventoryPort {
       });
     }
     const lastKind = new Map(changes.map((c) => [c.ingredientId, c] as const));
+    const mayFlip: string[] = [];
     for (const [id, prev] of before) {
       const row = this.rows.ingredient(id) as IngredientRow;
+      const was = prev.onHand - prev.reserved;
+      if (mayChangeAvailability(this.#book, id, was, row.onHand - row.reserved)) mayFlip.push(id);
       const change = lastKind.get(id) as Change;
       if (!opts.quiet && row.onHand !== prev.onHand) {
         this.events.emit('inventory.levelchanged.v1', {
@@ -296,7 +300,7 @@ export class InventoryService implements InventoryPort {
       }
       this.#checkLow(row);
     }
-    this.refreshItems(itemsUsing(this.#book, before.keys()));
+    this.refreshItems(itemsUsing(this.#book, mayFlip));
     return lastId;
   }
 

@@ -107,11 +107,13 @@ describe('reservations (InventoryPort)', () => {
       `SELECT count(*) AS n FROM stock_transactions WHERE kind = 'release'`,
     )[0];
     expect(releases?.n).toBe(2);
-    // Released stays released: a late repeat of the reserve holds nothing.
+    // A released hold is taken again when the same order is retried (its first write failed
+    // and was compensated); the order service only asks when the order does not exist.
     expect(port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] })).toEqual({
       ok: true,
     });
-    expect(level('patty')?.reserved).toBe(0);
+    expect(level('patty')?.reserved).toBe(2);
+    expect(status(orderId)).toBe('held');
   });
 
   it('refuses a line quantity that is not a whole positive number', () => {

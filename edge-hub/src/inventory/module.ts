@@ -52,7 +52,8 @@ export function inventoryModule(options: InventoryModuleOptions): InventoryModul
     async start(ctx) {
       const store = await ServiceStore.open(ctx, {
         name: 'inventory',
-        synchronous: 'FULL',
+        // Stock levels can be recounted; orders and payments are what must survive a power cut.
+        synchronous: 'NORMAL',
         schemas: [inventorySchema],
       });
       const rows = new InventoryStore(store.db);

@@ -1,12 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  OrderCancelledV1,
-  OrderCreatedV1,
-  OrderModifiedV1,
-  OrderPickedUpV1,
-  OrderPreparingV1,
-  OrderReadyV1,
-} from '@pos/contracts';
 import { AppError, type FieldError } from '@pos/kit';
 import type { InventoryPort, MenuCatalog, OrderDirectory, ReservationLine } from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
@@ -126,10 +118,10 @@ export class OrderService implements OrderDirectory {
         this.d.beforeCommit?.('create');
         return true;
       });
-      const stored = this.get(order.id);
+      // The record written is the record answered: no second read on the hot path.
       return created
-        ? { order: stored, created }
-        : { order: this.#sameOrConflict(stored, fingerprint), created };
+        ? { order, created }
+        : { order: this.#sameOrConflict(this.get(order.id), fingerprint), created };
     } catch (err) {
       if (!this.d.orders.exists(order.id)) this.d.inventory().release(input.id);
       throw err;
@@ -232,19 +224,16 @@ export class OrderService implements OrderDirectory {
                 discountChanged: input.discount !== undefined,
               }
             : undefined;
-        this.d.store.emit(
-          'order.modified.v1',
-          OrderModifiedV1.parse({
-            orderId,
-            added: newItems.map(lineItem),
-            voided,
-            currency: current.currency,
-            ...totalsOf(current),
-            ...(details ? { details } : {}),
-            modifiedBy: actor.staff.userId,
-            at: new Date(now).toISOString(),
-          }),
-        );
+        this.d.store.emit('order.modified.v1', {
+          orderId,
+          added: newItems.map(lineItem),
+          voided,
+          currency: current.currency,
+          ...totalsOf(current),
+          ...(details ? { details } : {}),
+          modifiedBy: actor.staff.userId,
+          at: new Date(now).toISOString(),
+        });
         this.d.beforeCommit?.('modify');
         return this.get(orderId);
       });
@@ -280,15 +269,12 @@ export class OrderService implements OrderDirectory {
       );
       current.version += 1;
       this.d.orders.update(current, searchText(current));
-      this.d.store.emit(
-        'order.cancelled.v1',
-        OrderCancelledV1.parse({
-          orderId,
-          reason,
-          cancelledBy: actor.staff.userId,
-          at: new Date(now).toISOString(),
-        }),
-      );
+      this.d.store.emit('order.cancelled.v1', {
+        orderId,
+        reason,
+        cancelledBy: actor.staff.userId,
+        at: new Date(now).toISOString(),
+      });
       return this.get(orderId);
     });
   }
@@ -305,14 +291,11 @@ export class OrderService implements OrderDirectory {
       const at = new Date(now).toISOString();
       const type = STATUS_EVENT[status];
       if (type === 'order.pickedup.v1') {
-        this.d.store.emit(
-          type,
-          OrderPickedUpV1.parse({ orderId, at, completedBy: actor.staff.userId }),
-        );
+        this.d.store.emit(type, { orderId, at, completedBy: actor.staff.userId });
       } else if (type === 'order.ready.v1') {
-        this.d.store.emit(type, OrderReadyV1.parse({ orderId, at }));
+        this.d.store.emit(type, { orderId, at });
       } else {
-        this.d.store.emit(type, OrderPreparingV1.parse({ orderId, at }));
+        this.d.store.emit(type, { orderId, at });
       }
       return this.get(orderId);
     });
@@ -486,7 +469,7 @@ export class OrderService implements OrderDirectory {
   }
 
   #createdPayload(order: OrderRecord) {
-    return OrderCreatedV1.parse({
+    return {
       orderId: order.id,
       orderNumber: order.number,
       businessDate: order.businessDate,
@@ -499,7 +482,7 @@ export class OrderService implements OrderDirectory {
       currency: order.currency,
       items: order.items.map(lineItem),
       ...totalsOf(order),
-    });
+    };
   }
 }
 

@@ -41,6 +41,8 @@ export function openSqlite(options: OpenSqliteOptions): SqliteDatabase {
   db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Statement journals and sorts stay in memory: no temp files under /var/tmp on the hot path.
+  db.pragma('temp_store = MEMORY');
   for (const schema of options.schemas ?? []) migrate(db, schema);
   return db;
 }

@@ -51,9 +51,35 @@ export class OutboxRelay {
   #timer: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void) | null = null;
   #failures = 0;
+  readonly #sql;
 
   constructor(outbox: Outbox, transport: RelayTransport, options: RelayOptions) {
     this.#outbox = outbox;
+    const db = outbox.db;
+    this.#sql = {
+      unpublished: db.prepare(
+        'SELECT seq, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?',
+      ),
+      mark: db.prepare(
+        'UPDATE outbox SET published_at = ?, publish_count = publish_count + 1 WHERE seq = ?',
+      ),
+      acknowledge: db.prepare('DELETE FROM outbox_delivery WHERE event_id = ? AND consumer = ?'),
+      open: db.prepare(
+        `SELECT o.seq, o.envelope FROM outbox o
+         WHERE o.seq > ? AND o.published_at IS NOT NULL AND o.published_at <= ?
+           AND EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.seq = o.seq)
+         ORDER BY o.seq LIMIT ?`,
+      ),
+      prune: db.prepare(
+        `DELETE FROM outbox WHERE published_at IS NOT NULL AND created_at < ?
+         AND NOT EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.seq = outbox.seq)`,
+      ),
+      countUnpublished: db.prepare('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'),
+      countOpen: db.prepare(
+        `SELECT count(*) AS n, min(o.created_at) AS oldest
+         FROM outbox_delivery d JOIN outbox o ON o.seq = d.seq`,
+      ),
+    };
     this.#transport = transport;
     this.#log = options.logger;
     this.#batch = options.batchSize ?? 200;
@@ -116,29 +142,16 @@ export class OutboxRelay {
   /** A consumer has committed the effect of these events. */
   acknowledge(consumer: string, eventIds: readonly string[]): number {
     if (eventIds.length === 0) return 0;
-    const del = this.#outbox.db.prepare(
-      'DELETE FROM outbox_delivery WHERE event_id = ? AND consumer = ?',
-    );
     let removed = 0;
-    this.#outbox.db.transaction(() => {
-      for (const id of eventIds) removed += del.run(id, consumer).changes;
-    })();
+    this.#bookkeeping(() => {
+      for (const id of eventIds) removed += this.#sql.acknowledge.run(id, consumer).changes;
+    });
     return removed;
   }
 
   stats(): RelayStats {
-    const db = this.#outbox.db;
-    const unpublished = (
-      db.prepare('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL').get() as {
-        n: number;
-      }
-    ).n;
-    const open = db
-      .prepare(
-        `SELECT count(*) AS n, min(o.created_at) AS oldest
-         FROM outbox_delivery d JOIN outbox o ON o.seq = d.seq`,
-      )
-      .get() as { n: number; oldest: number | null };
+    const unpublished = (this.#sql.countUnpublished.get() as { n: number }).n;
+    const open = this.#sql.countOpen.get() as { n: number; oldest: number | null };
     return {
       unpublished,
       openDeliveries: open.n,
@@ -147,12 +160,8 @@ export class OutboxRelay {
   }
 
   async #pump(): Promise<void> {
-    const db = this.#outbox.db;
-    const select = db.prepare(
-      'SELECT seq, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?',
-    );
     while (this.#running) {
-      const rows = select.all(this.#batch) as Row[];
+      const rows = this.#sql.unpublished.all(this.#batch) as Row[];
       if (rows.length === 0) return;
       const done = await this.#publishRows(rows);
       if (done < rows.length) return;
@@ -171,13 +180,10 @@ export class OutboxRelay {
     let published = 0;
     while (published < results.length && results[published]?.status === 'fulfilled') published++;
     if (published > 0) {
-      const mark = this.#outbox.db.prepare(
-        'UPDATE outbox SET published_at = ?, publish_count = publish_count + 1 WHERE seq = ?',
-      );
       const now = this.#clock();
-      this.#outbox.db.transaction(() => {
-        for (const row of rows.slice(0, published)) mark.run(now, row.seq);
-      })();
+      this.#bookkeeping(() => {
+        for (const row of rows.slice(0, published)) this.#sql.mark.run(now, row.seq);
+      });
     }
     if (published < rows.length) {
       const failed = results[published] as PromiseRejectedResult;
@@ -198,12 +204,7 @@ export class OutboxRelay {
 
   async #republishOpen(olderThanMs: number): Promise<void> {
     if (!this.#running) return;
-    const select = this.#outbox.db.prepare(
-      `SELECT o.seq, o.envelope FROM outbox o
-       WHERE o.seq > ? AND o.published_at IS NOT NULL AND o.published_at <= ?
-         AND EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.seq = o.seq)
-       ORDER BY o.seq LIMIT ?`,
-    );
+    const select = this.#sql.open;
     const cutoff = this.#clock() - olderThanMs;
     let after = 0;
     let total = 0;
@@ -219,11 +220,27 @@ export class OutboxRelay {
   }
 
   #prune(): void {
-    this.#outbox.db
-      .prepare(
-        `DELETE FROM outbox WHERE published_at IS NOT NULL AND created_at < ?
-         AND NOT EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.seq = outbox.seq)`,
-      )
-      .run(this.#clock() - this.#retain);
+    this.#bookkeeping(() => this.#sql.prune.run(this.#clock() - this.#retain));
+  }
+
+  /**
+   * Relay bookkeeping (published marks, acknowledgements, pruning) is committed without its
+   * own disk sync even where the data needs `synchronous=FULL`: losing it in a power cut only
+   * means an event is published again, and consumers' inboxes make that harmless. The next
+   * synced commit on the file makes it durable anyway.
+   */
+  #bookkeeping(fn: () => unknown): void {
+    const db = this.#outbox.db;
+    if (db.inTransaction) {
+      fn();
+      return;
+    }
+    const level = db.pragma('synchronous', { simple: true }) as number;
+    if (level > 1) db.pragma('synchronous = NORMAL');
+    try {
+      db.transaction(fn)();
+    } finally {
+      if (level > 1) db.pragma(`synchronous = ${level}`);
+    }
   }
 }
