@@ -35,12 +35,13 @@ export interface InventoryPort {
   /**
    * Hold the ingredients for these lines. Idempotent on `reservationId`: asking again returns
    * the first answer and reserves nothing more. All or nothing: on a shortage nothing is held.
+   * Resolves once the hold is written (holds that arrive together share one commit).
    */
   reserve(input: {
     reservationId: string;
     orderId: string;
     lines: readonly ReservationLine[];
-  }): ReserveResult;
+  }): Promise<ReserveResult>;
   /** Give back what a reservation holds (saga compensation). Idempotent. */
   release(reservationId: string): void;
 }

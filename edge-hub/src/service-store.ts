@@ -11,6 +11,7 @@ import {
 } from '@pos/contracts';
 import {
   currentCorrelationId,
+  GroupCommit,
   type InboxConsumer,
   inboxSchema,
   Outbox,
@@ -39,6 +40,7 @@ export interface ServiceStoreOptions {
  */
 export class ServiceStore {
   readonly source: string;
+  readonly #group: GroupCommit;
   #consumers: InboxConsumer<AnyEvent>[] = [];
 
   private constructor(
@@ -50,6 +52,7 @@ export class ServiceStore {
     readonly relay: OutboxRelay,
   ) {
     this.source = `${name}-service`;
+    this.#group = new GroupCommit(db, () => outbox.notifyCommitted());
   }
 
   static async open(ctx: HubContext, options: ServiceStoreOptions): Promise<ServiceStore> {
@@ -89,6 +92,14 @@ export class ServiceStore {
   /** Run `fn` in one SQLite transaction; the relay is woken once it has committed. */
   transaction<T>(fn: () => T): T {
     return this.outbox.transaction(fn);
+  }
+
+  /**
+   * Run `fn` in the next group commit (see `GroupCommit`): for hot writes on a `FULL` file.
+   * Resolves once the group is on disk.
+   */
+  commitSoon<T>(fn: () => T): Promise<T> {
+    return this.#group.run(fn);
   }
 
   /**

@@ -28,6 +28,7 @@ export * from './sql/pg-database.js';
 export * from './sql/pglite-database.js';
 export * from './sqlite/db.js';
 export * from './sqlite/envelope.js';
+export * from './sqlite/group-commit.js';
 export * from './sqlite/idempotency-store.js';
 export * from './sqlite/inbox.js';
 export * from './sqlite/outbox.js';

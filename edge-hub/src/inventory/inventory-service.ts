@@ -120,6 +120,11 @@ export class InventoryService implements InventoryPort {
     return this.rows.db.inTransaction ? fn() : this.events.transaction(fn);
   }
 
+  /** Like `write`, in the next group commit: holds placed together share one commit. */
+  writeSoon<T>(fn: () => T): Promise<T> {
+    return this.events.commitSoon(fn);
+  }
+
   /** First start only: the catalogue, the opening stock as ledger rows, availability rows. */
   seed(seed: InventorySeed): void {
     this.write(() => {
@@ -149,18 +154,18 @@ export class InventoryService implements InventoryPort {
 
   // ---- InventoryPort -------------------------------------------------------------------
 
-  reserve(input: {
+  async reserve(input: {
     reservationId: string;
     orderId: string;
     lines: readonly ReservationLine[];
-  }): ReserveResult {
+  }): Promise<ReserveResult> {
     // In-process caller, but still a boundary: a fractional or huge quantity is a fault there.
     for (const line of input.lines) {
       if (!LineQuantity.safeParse(line.quantity).success) {
         throw new RangeError(`not an order line quantity: ${line.quantity}`);
       }
     }
-    return this.write((): ReserveResult => {
+    return this.writeSoon((): ReserveResult => {
       // A repeat (a retried saga step) gets the first answer and holds nothing more. A refusal
       // is not stored: the cashier changes the order and asks again with the same ID. A hold
       // that was released (the order's own write failed and was compensated) is taken again

@@ -39,15 +39,15 @@ const burger = (quantity: number, extra: { variantId?: string; modifierIds?: str
 const eventsOf = (type: string) => t.seen.filter((e) => e.EventType === type);
 
 describe('reservations (InventoryPort)', () => {
-  it('holds the needs of every line once, however often it is asked', () => {
+  it('holds the needs of every line once, however often it is asked', async () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
     const lines = [
       burger(2, { modifierIds: ['extra-cheese'] }),
       burger(1, { variantId: 'double' }),
     ];
-    expect(port.reserve({ reservationId: orderId, orderId, lines })).toEqual({ ok: true });
-    expect(port.reserve({ reservationId: orderId, orderId, lines })).toEqual({ ok: true });
+    expect(await port.reserve({ reservationId: orderId, orderId, lines })).toEqual({ ok: true });
+    expect(await port.reserve({ reservationId: orderId, orderId, lines })).toEqual({ ok: true });
     expect(level('bun')).toEqual({ onHand: 10, reserved: 3 });
     expect(level('patty')).toEqual({ onHand: 10, reserved: 4 });
     expect(level('cheese')).toEqual({ onHand: 5, reserved: 2 });
@@ -59,11 +59,11 @@ describe('reservations (InventoryPort)', () => {
     expect(ledger).toEqual([{ kind: 'reserve', n: 3 }]);
   });
 
-  it('holds nothing and names the shortages when any ingredient is short', () => {
+  it('holds nothing and names the shortages when any ingredient is short', async () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
     // 3 + 2×4 = 11 patties across two lines; 10 on the shelf.
-    const result = port.reserve({
+    const result = await port.reserve({
       reservationId: orderId,
       orderId,
       lines: [
@@ -89,15 +89,15 @@ describe('reservations (InventoryPort)', () => {
     expect(level('potato')).toEqual({ onHand: 1000, reserved: 0 });
     expect(status(orderId)).toBeUndefined();
     // The refusal is not remembered: the corrected order may use the same ID.
-    expect(port.reserve({ reservationId: orderId, orderId, lines: [burger(3)] })).toEqual({
+    expect(await port.reserve({ reservationId: orderId, orderId, lines: [burger(3)] })).toEqual({
       ok: true,
     });
   });
 
-  it('releases once; a second release or an unknown ID changes nothing', () => {
+  it('releases once; a second release or an unknown ID changes nothing', async () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
-    port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] });
+    await port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] });
     port.release(orderId);
     port.release(orderId);
     port.release(randomUUID());
@@ -109,19 +109,19 @@ describe('reservations (InventoryPort)', () => {
     expect(releases?.n).toBe(2);
     // A released hold is taken again when the same order is retried (its first write failed
     // and was compensated); the order service only asks when the order does not exist.
-    expect(port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] })).toEqual({
+    expect(await port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] })).toEqual({
       ok: true,
     });
     expect(level('patty')?.reserved).toBe(2);
     expect(status(orderId)).toBe('held');
   });
 
-  it('refuses a line quantity that is not a whole positive number', () => {
+  it('refuses a line quantity that is not a whole positive number', async () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
-    expect(() => port.reserve({ reservationId: orderId, orderId, lines: [burger(1.5)] })).toThrow(
-      RangeError,
-    );
+    await expect(
+      port.reserve({ reservationId: orderId, orderId, lines: [burger(1.5)] }),
+    ).rejects.toThrow(RangeError);
   });
 });
 
@@ -129,7 +129,7 @@ describe('order events from the bus', () => {
   it('commits on created, consumes on pickup, and ignores redelivered events', async () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
-    port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] });
+    await port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] });
     const created = await t.publish(
       'order.created.v1',
       createdPayload(orderId, [orderLine('burger', 2)]),
@@ -179,8 +179,8 @@ describe('order events from the bus', () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
     const modification = randomUUID();
-    port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] });
-    port.reserve({
+    await port.reserve({ reservationId: orderId, orderId, lines: [burger(2)] });
+    await port.reserve({
       reservationId: modification,
       orderId,
       lines: [burger(1, { variantId: 'double' })],
@@ -200,7 +200,7 @@ describe('order events from the bus', () => {
     const orderId = randomUUID();
     const cheesy = orderLine('burger', 2, { modifierIds: ['extra-cheese'] });
     const plain = orderLine('burger', 3);
-    port.reserve({
+    await port.reserve({
       reservationId: orderId,
       orderId,
       lines: [burger(2, { modifierIds: ['extra-cheese'] }), burger(3)],
@@ -314,7 +314,7 @@ describe('86ing', () => {
   it('takes an item off when orders hold the last portion', async () => {
     const port = t.inventory.port();
     const orderId = randomUUID();
-    port.reserve({
+    await port.reserve({
       reservationId: orderId,
       orderId,
       lines: [{ menuItemId: 'fries', modifierIds: [], quantity: 6 }],

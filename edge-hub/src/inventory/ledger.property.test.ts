@@ -76,7 +76,7 @@ describe('inventory books (property)', () => {
           for (const c of commands) {
             if (c.op === 'reserve') {
               const id = slots[c.slot] as string;
-              port.reserve({ reservationId: id, orderId: id, lines: c.lines });
+              await port.reserve({ reservationId: id, orderId: id, lines: c.lines });
             } else if (c.op === 'release') {
               port.release(slots[c.slot] as string);
             } else {

@@ -31,10 +31,10 @@ describe('crash recovery of held reservations', () => {
 
     const first = await startTestHub({ clock, orders });
     const port = first.inventory.port();
-    port.reserve({ reservationId: stored, orderId: stored, lines: burgers(2) });
-    port.reserve({ reservationId: lost, orderId: lost, lines: burgers(3) });
+    await port.reserve({ reservationId: stored, orderId: stored, lines: burgers(2) });
+    await port.reserve({ reservationId: lost, orderId: lost, lines: burgers(3) });
     now += 10_000;
-    port.reserve({ reservationId: recent, orderId: recent, lines: burgers(1) });
+    await port.reserve({ reservationId: recent, orderId: recent, lines: burgers(1) });
     await first.stop();
 
     now += 5_000; // however young, a hold from before the restart is settled at start
@@ -70,7 +70,7 @@ describe('crash recovery of held reservations', () => {
       },
     });
     const orderId = randomUUID();
-    t.inventory.port().reserve({ reservationId: orderId, orderId, lines: burgers(1) });
+    await t.inventory.port().reserve({ reservationId: orderId, orderId, lines: burgers(1) });
     now += 31_000;
     const status = () =>
       t?.sql<{ status: string }>('SELECT status FROM reservations WHERE id = ?', orderId)[0]
@@ -90,7 +90,7 @@ describe('first start', () => {
       return smallSeed();
     };
     const first = await startTestHub({ module: { seed } });
-    first.inventory.port().reserve({
+    await first.inventory.port().reserve({
       reservationId: '0b7f1e4e-8a8e-4c1e-9c59-5f1c2b6f4d11',
       orderId: '0b7f1e4e-8a8e-4c1e-9c59-5f1c2b6f4d11',
       lines: burgers(2),

@@ -32,7 +32,7 @@ describe('inventory routes: who may call', () => {
     expect((await t.api('GET', '/api/v1/inventory/items', { token: cashier })).status).toBe(200);
   });
 
-  it('declares a role for every inventory route', () => {
+  it('declares a role for every inventory route', async () => {
     const mine = t.hub.routes.filter((r) => r.path.startsWith('/api/v1/inventory'));
     expect(mine.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       'GET /api/v1/inventory/items',
@@ -93,7 +93,7 @@ describe('inventory routes: bad input', () => {
 
   it('will not take stock promised to orders (409 with the numbers)', async () => {
     const orderId = randomUUID();
-    t.inventory.port().reserve({
+    await t.inventory.port().reserve({
       reservationId: orderId,
       orderId,
       lines: [{ menuItemId: 'burger', modifierIds: [], quantity: 4 }],

@@ -100,9 +100,9 @@ export class OrderService implements OrderDirectory {
         },
       );
     }
-    this.#reserve(input.id, input.id, lines);
+    await this.#reserve(input.id, input.id, lines);
     try {
-      const created = this.d.store.transaction(() => {
+      const created = await this.d.store.commitSoon(() => {
         if (this.d.orders.exists(order.id)) return false;
         order.number = this.d.orders.nextNumber(order.businessDate);
         this.d.orders.insert(order, searchText(order));
@@ -162,7 +162,7 @@ export class OrderService implements OrderDirectory {
       : null;
 
     const now = this.d.clock();
-    if (added.length > 0) this.#reserve(input.modificationId, orderId, added);
+    if (added.length > 0) await this.#reserve(input.modificationId, orderId, added);
     try {
       return this.d.store.transaction(() => {
         const current = this.get(orderId);
@@ -338,14 +338,18 @@ export class OrderService implements OrderDirectory {
     throw invalid(result.errors);
   }
 
-  #reserve(reservationId: string, orderId: string, lines: readonly ResolvedLine[]): void {
+  async #reserve(
+    reservationId: string,
+    orderId: string,
+    lines: readonly ResolvedLine[],
+  ): Promise<void> {
     const reservation: ReservationLine[] = lines.map((l) => ({
       menuItemId: l.menuItemId,
       variantId: l.variant?.variantId,
       modifierIds: l.modifiers.map((m) => m.modifierId),
       quantity: l.quantity,
     }));
-    const result = this.d.inventory().reserve({ reservationId, orderId, lines: reservation });
+    const result = await this.d.inventory().reserve({ reservationId, orderId, lines: reservation });
     if (!result.ok) {
       const names = [...new Set(result.shortages.map((s) => s.ingredientName))].join(', ');
       throw new AppError('conflict', `Not enough stock: ${names}`, {

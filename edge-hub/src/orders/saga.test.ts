@@ -124,7 +124,7 @@ describe('the order saga', () => {
     const orphan = randomUUID();
     const inventory = moduleOf<InventoryModule>(t, 'inventory');
     expect(
-      inventory.port().reserve({
+      await inventory.port().reserve({
         reservationId: orphan,
         orderId: orphan,
         lines: [{ ...ribeye(2), modifierIds: [] }],

@@ -25,6 +25,7 @@ const AUDIENCE = 'pos-hub-staff';
 export class HubSessions {
   readonly #key: Uint8Array;
   readonly #revoked = new Map<string, number>();
+  readonly #verified = new Map<string, { principal: StaffPrincipal; expiresAt: number }>();
 
   constructor(
     key: Uint8Array,
@@ -63,6 +64,26 @@ export class HubSessions {
   /** The principal of a valid, unexpired, unrevoked token; null for anything else. */
   async verify(token: string): Promise<StaffPrincipal | null> {
     if (token.length > 4_096) return null;
+    // A terminal sends the same token with every request: its signature is checked once, and
+    // expiry and revocation on every use.
+    const known = this.#verified.get(token);
+    if (known) {
+      if (known.expiresAt > this.clock() && !this.#revoked.has(known.principal.sessionId)) {
+        return known.principal;
+      }
+      this.#verified.delete(token);
+    }
+    const principal = await this.#verifySignature(token);
+    if (principal) {
+      if (this.#verified.size >= 10_000) this.#verified.clear();
+      this.#verified.set(token, principal);
+    }
+    return principal?.principal ?? null;
+  }
+
+  async #verifySignature(
+    token: string,
+  ): Promise<{ principal: StaffPrincipal; expiresAt: number } | null> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         issuer: ISSUER,
@@ -75,10 +96,13 @@ export class HubSessions {
         : [];
       if (!payload.sub || !payload.jti || this.#revoked.has(payload.jti)) return null;
       return {
-        userId: payload.sub,
-        name: typeof payload.name === 'string' ? payload.name : '',
-        roles,
-        sessionId: payload.jti,
+        principal: {
+          userId: payload.sub,
+          name: typeof payload.name === 'string' ? payload.name : '',
+          roles,
+          sessionId: payload.jti,
+        },
+        expiresAt: (payload.exp ?? 0) * 1000,
       };
     } catch (err) {
       if (err instanceof errors.JOSEError) return null;
