@@ -182,7 +182,7 @@ describe('makeEvent', () => {
   it('builds a valid event that survives a JSON round trip', () => {
     const event = makeEvent('order.created.v1', created, ctx);
     expect(event.EventId).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
     expect(Date.parse(event.Timestamp)).not.toBeNaN();
     expect(event).toMatchObject({ EventType: 'order.created.v1', Source: 'order-service' });

@@ -7,6 +7,7 @@ import {
 } from './events/registry.js';
 import { CorrelationId, EventId, StoreId } from './ids.js';
 import { nowTimestamp, Timestamp } from './time.js';
+import { uuidv7 } from './uuid7.js';
 
 // The event envelope of seed §5.3. Envelope fields keep the seed's PascalCase (`EventId`,
 // `EventType`, …) so the wire format matches the spec; payload fields are camelCase like the
@@ -162,7 +163,7 @@ export function makeEvent<T extends EventType>(
   const schema = typedEnvelopes.get(type);
   if (!schema) throw new EventContractError('unknown-event-type', `unknown event type "${type}"`);
   const candidate: Record<string, unknown> = {
-    EventId: ctx.eventId ?? crypto.randomUUID(),
+    EventId: ctx.eventId ?? uuidv7(),
     EventType: type,
     Timestamp: ctx.timestamp ?? nowTimestamp(),
     CorrelationId: ctx.correlationId,

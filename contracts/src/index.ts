@@ -14,3 +14,4 @@ export * from './menu.js';
 export * from './money.js';
 export * from './roles.js';
 export * from './time.js';
+export * from './uuid7.js';

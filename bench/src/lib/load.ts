@@ -1,8 +1,8 @@
 /**
- * Closed-loop load: `connections` workers, each sending its next request as soon as the previous
- * answer has arrived, over a shared keep-alive pool. Throughput is therefore what the server can
- * sustain at that concurrency, and latency includes no client-side queueing (unlike an open-loop
- * generator, which would also show coordinated omission — not the question asked here).
+ * Two ways to load a server over a shared keep-alive pool. Closed loop: `connections` workers,
+ * each sending its next request as soon as the previous answer arrived, which finds the most
+ * the server can do at that concurrency. Fixed rate: requests are due at a steady rate and
+ * latency counts from when each was due, which answers "at this load, how fast is it?".
  */
 import { performance } from 'node:perf_hooks';
 import type { HttpClient, RequestOptions } from './http.js';
@@ -44,72 +44,125 @@ export interface LoadResult extends LoadProgress {
   sampleErrors: string[];
 }
 
+/** Counts answers and latencies for one run. */
+class Recorder {
+  readonly latencies = new LatencySamples();
+  readonly statusCounts: Record<string, number> = {};
+  readonly sampleErrors: string[] = [];
+  completed = 0;
+  ok = 0;
+  readonly t0 = performance.now();
+
+  constructor(private readonly expect: number) {}
+
+  async send(client: HttpClient, req: RequestOptions, since: number): Promise<void> {
+    try {
+      const res = await client.request(req);
+      this.latencies.add(performance.now() - since);
+      if (res.status === this.expect) {
+        this.ok++;
+        this.#count(String(res.status));
+      } else {
+        this.#count(String(res.status), res.body.slice(0, 300));
+      }
+    } catch (err) {
+      this.latencies.add(performance.now() - since);
+      const e = err as NodeJS.ErrnoException;
+      this.#count(e.code ?? e.name, e.message);
+    }
+    this.completed++;
+  }
+
+  progress(): LoadProgress {
+    return {
+      completed: this.completed,
+      errors: this.completed - this.ok,
+      elapsedMs: performance.now() - this.t0,
+    };
+  }
+
+  result(): LoadResult {
+    const elapsedMs = performance.now() - this.t0;
+    return {
+      completed: this.completed,
+      ok: this.ok,
+      errors: this.completed - this.ok,
+      elapsedMs,
+      statusCounts: this.statusCounts,
+      latencies: this.latencies,
+      okPerSec: elapsedMs > 0 ? (this.ok / elapsedMs) * 1000 : 0,
+      sampleErrors: this.sampleErrors,
+    };
+  }
+
+  #count(key: string, detail?: string): void {
+    this.statusCounts[key] = (this.statusCounts[key] ?? 0) + 1;
+    if (detail !== undefined && this.sampleErrors.length < 5) {
+      this.sampleErrors.push(`${key}: ${detail}`);
+    }
+  }
+}
+
+async function withProgress<T>(
+  options: LoadOptions,
+  recorder: Recorder,
+  work: () => Promise<T>,
+): Promise<T> {
+  const timer = options.onProgress
+    ? setInterval(() => options.onProgress?.(recorder.progress()), options.progressEveryMs ?? 5_000)
+    : undefined;
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Run the load until the duration or request budget is used up and every answer is in. */
 export async function runClosedLoop(options: LoadOptions): Promise<LoadResult> {
   if (options.durationMs === undefined && options.maxRequests === undefined) {
     throw new Error('runClosedLoop needs durationMs or maxRequests');
   }
-  const expect = options.expectStatus ?? 200;
-  const latencies = new LatencySamples();
-  const statusCounts: Record<string, number> = {};
-  const sampleErrors: string[] = [];
-  let started = 0;
-  let completed = 0;
-  let ok = 0;
-  const t0 = performance.now();
-  const deadline = t0 + (options.durationMs ?? Number.POSITIVE_INFINITY);
+  const recorder = new Recorder(options.expectStatus ?? 200);
+  const deadline = recorder.t0 + (options.durationMs ?? Number.POSITIVE_INFINITY);
   const budget = options.maxRequests ?? Number.POSITIVE_INFINITY;
-
-  const count = (key: string, detail?: string) => {
-    statusCounts[key] = (statusCounts[key] ?? 0) + 1;
-    if (detail !== undefined && sampleErrors.length < 5) sampleErrors.push(`${key}: ${detail}`);
-  };
-
+  let started = 0;
   const worker = async () => {
     while (started < budget && performance.now() < deadline) {
       started++;
-      const req = options.next();
-      const begin = performance.now();
-      try {
-        const res = await options.client.request(req);
-        latencies.add(performance.now() - begin);
-        if (res.status === expect) {
-          ok++;
-          count(String(res.status));
-        } else {
-          count(String(res.status), res.body.slice(0, 300));
-        }
-      } catch (err) {
-        latencies.add(performance.now() - begin);
-        const e = err as NodeJS.ErrnoException;
-        count(e.code ?? e.name, e.message);
-      }
-      completed++;
+      await recorder.send(options.client, options.next(), performance.now());
     }
   };
+  await withProgress(options, recorder, () =>
+    Promise.all(Array.from({ length: options.connections }, worker)),
+  );
+  return recorder.result();
+}
 
-  const progress = (): LoadProgress => ({
-    completed,
-    errors: completed - ok,
-    elapsedMs: performance.now() - t0,
-  });
-  const timer = options.onProgress
-    ? setInterval(() => options.onProgress?.(progress()), options.progressEveryMs ?? 5_000)
-    : undefined;
-  try {
-    await Promise.all(Array.from({ length: options.connections }, worker));
-  } finally {
-    clearInterval(timer);
-  }
-  const elapsedMs = performance.now() - t0;
-  return {
-    completed,
-    ok,
-    errors: completed - ok,
-    elapsedMs,
-    statusCounts,
-    latencies,
-    okPerSec: elapsedMs > 0 ? (ok / elapsedMs) * 1000 : 0,
-    sampleErrors,
+/**
+ * Open-loop load at a fixed rate: request i is due at t0 + i / rate and is sent by the first of
+ * `connections` workers that is free. Latency is measured from when the request was due, not
+ * when it was sent, so a server that falls behind shows it in full (no coordinated omission).
+ */
+export async function runFixedRate(
+  options: LoadOptions & { ratePerSec: number; durationMs: number },
+): Promise<LoadResult> {
+  const recorder = new Recorder(options.expectStatus ?? 200);
+  const interval = 1000 / options.ratePerSec;
+  const total = Math.floor((options.durationMs / 1000) * options.ratePerSec);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const slot = next++;
+      if (slot >= total) return;
+      const due = recorder.t0 + slot * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await recorder.send(options.client, options.next(), due);
+    }
   };
+  await withProgress(options, recorder, () =>
+    Promise.all(Array.from({ length: options.connections }, worker)),
+  );
+  return recorder.result();
 }

@@ -2,7 +2,7 @@
  * The few hub API calls benchmarks need before they can load it: staff sign-in, placing an
  * order, and stocking the inventory so that a long run never hits "out of stock".
  */
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '@pos/contracts';
 import type { HttpClient, RequestOptions } from './http.js';
 
 /** The demo roster's manager (edge-hub/src/staff/demo-staff.ts). */
@@ -37,7 +37,8 @@ export async function signIn(client: HttpClient, pin = MANAGER_PIN): Promise<voi
 
 /** The request that places one new takeout order (fresh UUID each call). */
 export function newOrderRequest(items: readonly object[] = DEMO_ORDER_ITEMS): RequestOptions {
-  return { path: '/api/v1/orders', json: { id: randomUUID(), type: 'takeout', items } };
+  // Terminals make time-ordered (v7) order IDs; so does the benchmark.
+  return { path: '/api/v1/orders', json: { id: uuidv7(), type: 'takeout', items } };
 }
 
 export async function ingredients(client: HttpClient): Promise<Ingredient[]> {

@@ -243,7 +243,7 @@ export class InventoryService implements InventoryPort {
       if (l.quantity > 0)
         totals.set(l.ingredientId, (totals.get(l.ingredientId) ?? 0) + l.quantity);
     }
-    this.rows.setStatus(r.id, kind === 'release' ? 'released' : 'consumed', this.now());
+    this.rows.settle(r.id, kind === 'release' ? 'released' : 'consumed', this.now(), who, reason);
     const changes = [...totals].map(([ingredientId, quantity]) => ({
       ingredientId,
       kind,
@@ -263,12 +263,17 @@ export class InventoryService implements InventoryPort {
    * Write levels and ledger rows, then emit what follows: `inventory.levelchanged.v1` where the
    * shelf (on hand) moved, the low-stock alert once per dip, and availability of the affected
    * menu items. Must run inside a transaction (see `write`).
+   *
+   * The ledger records what happens to stock on hand (deliveries, waste, counts, what orders
+   * used). Holds for open orders move only `reserved`; their trail is the reservation and its
+   * lines, so they write no ledger row.
    */
   applyChanges(changes: readonly Change[], who: string, opts: { quiet?: boolean } = {}): number {
     const before = new Map<string, IngredientRow>();
+    const after = new Map<string, IngredientRow>();
     let lastId = 0;
     for (const c of changes) {
-      const row = this.rows.ingredient(c.ingredientId);
+      const row = after.get(c.ingredientId) ?? this.rows.ingredient(c.ingredientId);
       if (!row) throw new Error(`unknown ingredient ${c.ingredientId}`);
       if (!before.has(row.id)) before.set(row.id, row);
       const onHand = row.onHand + c.onHandDelta;
@@ -276,18 +281,21 @@ export class InventoryService implements InventoryPort {
       // A fault, not an outcome: every caller only gives back what it holds.
       if (reserved < 0) throw new Error(`reserved of ${row.id} would go below zero`);
       this.rows.setLevels(row.id, onHand, reserved);
-      lastId = this.rows.appendLedger({
-        ...c,
-        onHandAfter: onHand,
-        reservedAfter: reserved,
-        who,
-        at: this.now(),
-      });
+      after.set(row.id, { ...row, onHand, reserved });
+      if (c.onHandDelta !== 0 || c.kind === 'adjust' || c.kind === 'stock-in') {
+        lastId = this.rows.appendLedger({
+          ...c,
+          onHandAfter: onHand,
+          reservedAfter: reserved,
+          who,
+          at: this.now(),
+        });
+      }
     }
     const lastKind = new Map(changes.map((c) => [c.ingredientId, c] as const));
     const mayFlip: string[] = [];
     for (const [id, prev] of before) {
-      const row = this.rows.ingredient(id) as IngredientRow;
+      const row = after.get(id) as IngredientRow;
       const was = prev.onHand - prev.reserved;
       if (mayChangeAvailability(this.#book, id, was, row.onHand - row.reserved)) mayFlip.push(id);
       const change = lastKind.get(id) as Change;

@@ -65,7 +65,11 @@ export const inventorySchema: Schema = {
           order_id TEXT NOT NULL,
           status TEXT NOT NULL CHECK (status IN ('held', 'committed', 'consumed', 'released')),
           created_at INTEGER NOT NULL,
-          updated_at INTEGER NOT NULL
+          updated_at INTEGER NOT NULL,
+          -- Who released or consumed the hold, and why (a release moves no stock on hand, so
+          -- it leaves no ledger row: this is its trail).
+          settled_by TEXT,
+          settle_reason TEXT
         );
         CREATE INDEX reservations_order ON reservations (order_id);
         CREATE INDEX reservations_status ON reservations (status, created_at);
@@ -248,6 +252,9 @@ export class InventoryStore {
          VALUES (?, ?, 'held', ?, ?)`,
       ),
       setStatus: p('UPDATE reservations SET status = ?, updated_at = ? WHERE id = ?'),
+      settle: p(
+        'UPDATE reservations SET status = ?, updated_at = ?, settled_by = ?, settle_reason = ? WHERE id = ?',
+      ),
       insertLine: p(
         `INSERT INTO reservation_lines (reservation_id, line_no, menu_item_id, variant_id,
          modifier_ids, signature, portions, ingredient_id, quantity) VALUES
@@ -419,6 +426,10 @@ export class InventoryStore {
 
   insertReservation(id: string, orderId: string, at: number): void {
     this.#s.insertReservation.run(id, orderId, at, at);
+  }
+
+  settle(id: string, status: 'released' | 'consumed', at: number, who: string, reason: string) {
+    this.#s.settle.run(status, at, who, reason, id);
   }
 
   setStatus(id: string, status: ReservationStatus, at: number): void {

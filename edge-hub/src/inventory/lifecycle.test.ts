@@ -47,12 +47,13 @@ describe('crash recovery of held reservations', () => {
     expect(t.sql('SELECT reserved FROM ingredients WHERE id = ?', 'patty')).toEqual([
       { reserved: 2 },
     ]);
-    const release = t.sql<{ who: string; quantity: number }>(
-      `SELECT who, quantity FROM stock_transactions
-       WHERE reservation_id = ? AND ingredient_id = 'patty' AND kind = 'release'`,
+    const release = t.sql<{ who: string; reason: string }>(
+      'SELECT settled_by AS who, settle_reason AS reason FROM reservations WHERE id = ?',
       lost,
     );
-    expect(release).toEqual([{ who: 'inventory-recovery', quantity: 3 }]);
+    expect(release).toEqual([
+      { who: 'inventory-recovery', reason: 'order was never stored (crash recovery)' },
+    ]);
   });
 
   it('sweeps again on its timer, once the order directory is there', async () => {

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { uuidv7 } from '@pos/contracts';
 import { AppError, type FieldError } from '@pos/kit';
 import type { InventoryPort, MenuCatalog, OrderDirectory, ReservationLine } from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
@@ -326,7 +327,7 @@ export class OrderService implements OrderDirectory {
     const result = resolveLines(
       menu.current(),
       (id) => menu.isAvailable(id),
-      items.map((i) => ({ ...i, id: i.id ?? randomUUID() })),
+      items.map((i) => ({ ...i, id: i.id ?? uuidv7() })),
       path,
     );
     if (result.ok) return result.lines;
