@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createHttpService, createLogger, type Logger, listen, type RunningServer } from '@pos/kit';
 import type { Express } from 'express';
 import { type EdgeBroker, startBroker } from './bus/broker.js';
-import { BusClient } from './bus/client.js';
+import type { Bus } from './bus/client.js';
+import { LocalBus } from './bus/local-bus.js';
 import { Subscriptions } from './bus/wiring.js';
 import type { HubConfig } from './config.js';
 import { type DeclaredRoute, SecureRouter } from './staff/access.js';
@@ -21,8 +21,8 @@ export interface HubContext {
   secureRouter(): SecureRouter;
   /** The hub's clock (epoch ms). Tickets age and business days turn by it, never a screen's. */
   clock: () => number;
-  /** A new connection to the edge bus, with publish rights, named for the module. */
-  connectBus(name: string): Promise<BusClient>;
+  /** The edge bus for a module: in-process through the hub's own broker, with publish rights. */
+  connectBus(name: string): Promise<Bus>;
 }
 
 export interface StartedModule {
@@ -93,14 +93,8 @@ export async function startHub(
       sessions,
       secureRouter: () => new SecureRouter(sessions, routes),
       clock,
-      connectBus: async (name) => {
-        const bus = await BusClient.connect({
-          url: mqttUrl,
-          storeId: config.storeId,
-          clientId: `hub-${name}-${randomUUID().slice(0, 8)}`,
-          logger: logger.child({ module: name }),
-          credentials: broker.internalCredentials,
-        });
+      connectBus: async () => {
+        const bus = new LocalBus(broker.aedes, config.storeId);
         closers.push(() => bus.close());
         return bus;
       },

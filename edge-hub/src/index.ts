@@ -1,5 +1,6 @@
 export * from './bus/broker.js';
 export * from './bus/client.js';
+export * from './bus/local-bus.js';
 export * from './bus/topics.js';
 export * from './bus/wiring.js';
 export * from './config.js';

@@ -21,8 +21,9 @@ import {
   type Schema,
   type SqliteDatabase,
   type Synchronous,
+  WalSync,
 } from '@pos/kit';
-import type { BusClient } from './bus/client.js';
+import type { Bus } from './bus/client.js';
 import { startConsumer, startRelay } from './bus/wiring.js';
 import type { HubContext } from './hub.js';
 
@@ -41,6 +42,7 @@ export interface ServiceStoreOptions {
 export class ServiceStore {
   readonly source: string;
   readonly #group: GroupCommit;
+  readonly #wal: WalSync | null;
   #consumers: InboxConsumer<AnyEvent>[] = [];
 
   private constructor(
@@ -48,28 +50,65 @@ export class ServiceStore {
     readonly name: string,
     readonly db: SqliteDatabase,
     readonly outbox: Outbox,
-    readonly bus: BusClient,
+    readonly bus: Bus,
     readonly relay: OutboxRelay,
+    wal: WalSync | null,
   ) {
     this.source = `${name}-service`;
-    this.#group = new GroupCommit(db, () => outbox.notifyCommitted());
+    this.#wal = wal;
+    this.#group = wal
+      ? new GroupCommit(
+          db,
+          () => {},
+          () => wal.sync(),
+        )
+      : new GroupCommit(db, () => outbox.notifyCommitted());
   }
 
   static async open(ctx: HubContext, options: ServiceStoreOptions): Promise<ServiceStore> {
+    const path = join(ctx.config.dataDir, `${options.name}.db`);
+    // `FULL` is kept by syncing the WAL off the event loop (WalSync) rather than by SQLite
+    // inside every commit; see `durable`.
+    const syncsItself = options.synchronous === 'FULL' || options.synchronous === 'EXTRA';
     const db = openSqlite({
-      path: join(ctx.config.dataDir, `${options.name}.db`),
-      synchronous: options.synchronous,
+      path,
+      synchronous: syncsItself ? 'NORMAL' : options.synchronous,
       schemas: [outboxSchema, inboxSchema, ...options.schemas],
     });
     try {
       const outbox = new Outbox(db, ctx.subscriptions.consumersOf, ctx.clock);
+      let wal: WalSync | null = null;
+      if (syncsItself) {
+        wal = new WalSync(
+          `${path}-wal`,
+          () => outbox.lastSeq,
+          (mark) => {
+            outbox.durableThrough = Math.max(
+              Number.isFinite(outbox.durableThrough) ? outbox.durableThrough : 0,
+              mark,
+            );
+            outbox.notifyCommitted();
+          },
+        );
+        // What a previous run committed may sit in the page cache only: on disk before serving.
+        outbox.durableThrough = 0;
+        await wal.sync();
+      }
       const bus = await ctx.connectBus(options.name);
       const relay = await startRelay(outbox, bus, { logger: ctx.logger, clock: ctx.clock });
-      return new ServiceStore(ctx, options.name, db, outbox, bus, relay);
+      return new ServiceStore(ctx, options.name, db, outbox, bus, relay, wal);
     } catch (err) {
       db.close();
       throw err;
     }
+  }
+
+  /**
+   * Resolves once everything this store has committed is on disk. Immediate for stores that
+   * do not need to survive a power cut (`NORMAL`).
+   */
+  durable(): Promise<void> {
+    return this.#wal ? this.#wal.sync() : Promise.resolve();
   }
 
   /**
@@ -89,9 +128,16 @@ export class ServiceStore {
     return event;
   }
 
-  /** Run `fn` in one SQLite transaction; the relay is woken once it has committed. */
+  /**
+   * Run `fn` in one SQLite transaction; its events are published once it is on disk. For a
+   * store that syncs itself, await `durable()` before telling anyone it is done — or use
+   * `commitSoon`, which does.
+   */
   transaction<T>(fn: () => T): T {
-    return this.outbox.transaction(fn);
+    if (!this.#wal) return this.outbox.transaction(fn);
+    const result = this.db.transaction(fn)();
+    void this.#wal.sync();
+    return result;
   }
 
   /**
@@ -123,9 +169,10 @@ export class ServiceStore {
       },
       handle,
       afterApply: (event) => {
-        this.outbox.notifyCommitted();
+        if (!this.#wal) this.outbox.notifyCommitted();
         afterApply?.(event);
       },
+      ...(this.#wal ? { durable: () => this.durable() } : {}),
     });
     this.#consumers.push(runner);
     return runner;
@@ -142,6 +189,7 @@ export class ServiceStore {
     await this.bus.close();
     await Promise.all(this.#consumers.map((c) => c.whenIdle()));
     await this.relay.stop();
+    await this.#wal?.close();
     this.db.close();
   }
 }

@@ -33,3 +33,4 @@ export * from './sqlite/idempotency-store.js';
 export * from './sqlite/inbox.js';
 export * from './sqlite/outbox.js';
 export * from './sqlite/relay.js';
+export * from './sqlite/wal-sync.js';

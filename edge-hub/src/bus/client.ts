@@ -18,12 +18,34 @@ export interface BusClientOptions {
 
 type Handler = (topic: string, payload: Buffer) => void;
 
+/** What the hub's services need from the edge bus, whatever carries it. */
+export interface Bus {
+  readonly storeId: string;
+  /** Resolves once the broker has taken the event (QoS 1). */
+  publishEvent(event: StoredEnvelope): Promise<void>;
+  publishAcks(consumer: string, eventIds: readonly string[]): Promise<void>;
+  subscribeEvents(types: readonly string[], handler: Handler): Promise<void>;
+  subscribeAcks(handler: (consumer: string, eventIds: string[]) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Parse an acknowledgement message; malformed ones are dropped (they only delay redelivery). */
+export function parseAcks(payload: Buffer): string[] | undefined {
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { eventIds?: unknown };
+    if (!Array.isArray(parsed.eventIds)) return undefined;
+    return parsed.eventIds.filter((id): id is string => typeof id === 'string');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * A typed client of the edge bus for the hub's own services: publish events (resolving on the
- * broker's PUBACK), subscribe to event types, and send or receive consumer acknowledgements.
- * It reconnects by itself; subscriptions are restored by the MQTT client on reconnect.
+ * The edge bus over MQTT (TCP or WebSocket): for processes other than the hub, and for tests
+ * that kill a producer process. Publishes resolve on the broker's PUBACK; it reconnects by
+ * itself and the MQTT client restores subscriptions on reconnect.
  */
-export class BusClient {
+export class BusClient implements Bus {
   readonly storeId: string;
   readonly #client: MqttClient;
   readonly #handlers: { filter: string; handler: Handler }[] = [];
@@ -83,17 +105,8 @@ export class BusClient {
       filter,
       handler: (topic, payload) => {
         const consumer = consumerOfAckTopic(this.storeId, topic);
-        if (!consumer) return;
-        try {
-          const parsed = JSON.parse(payload.toString('utf8')) as { eventIds?: unknown };
-          if (!Array.isArray(parsed.eventIds)) return;
-          handler(
-            consumer,
-            parsed.eventIds.filter((id): id is string => typeof id === 'string'),
-          );
-        } catch {
-          // An unreadable ack only delays redelivery; the inbox makes redelivery harmless.
-        }
+        const ids = consumer ? parseAcks(payload) : undefined;
+        if (consumer && ids) handler(consumer, ids);
       },
     });
     await this.#client.subscribeAsync(filter, { qos: 1 });

@@ -9,7 +9,7 @@ import {
   type SqliteDatabase,
   type StoredEnvelope,
 } from '@pos/kit';
-import type { BusClient } from './client.js';
+import type { Bus } from './client.js';
 
 /**
  * The hub's consumers and the event types each one needs: the bus's routing table. An event is
@@ -32,7 +32,7 @@ export class Subscriptions {
 /** Relay a service's outbox onto the bus and take the acknowledgements back. */
 export async function startRelay(
   outbox: Outbox,
-  bus: BusClient,
+  bus: Bus,
   options: RelayOptions,
 ): Promise<OutboxRelay> {
   const relay = new OutboxRelay(outbox, { publish: (e) => bus.publishEvent(e) }, options);
@@ -44,7 +44,7 @@ export async function startRelay(
 /** Feed a consumer from the bus through its inbox, acknowledging on the bus. */
 export async function startConsumer<E extends StoredEnvelope>(
   db: SqliteDatabase,
-  bus: BusClient,
+  bus: Bus,
   consumer: string,
   types: readonly string[],
   options: Omit<ConsumerOptions<E>, 'inbox' | 'acknowledge'> & { logger: Logger },

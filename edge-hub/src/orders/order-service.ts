@@ -165,7 +165,7 @@ export class OrderService implements OrderDirectory {
     const now = this.d.clock();
     if (added.length > 0) await this.#reserve(input.modificationId, orderId, added);
     try {
-      return this.d.store.transaction(() => {
+      return await this.d.store.commitSoon(() => {
         const current = this.get(orderId);
         if (current.version !== order.version) {
           throw new AppError('conflict', 'The order was changed on another terminal; reload it');
@@ -281,9 +281,13 @@ export class OrderService implements OrderDirectory {
   }
 
   /** A status set by hand: the expo marks ready, the cashier hands over or completes. */
-  setStatus(orderId: string, status: keyof typeof STATUS_EVENT, actor: Actor): OrderRecord {
+  setStatus(
+    orderId: string,
+    status: keyof typeof STATUS_EVENT,
+    actor: Actor,
+  ): Promise<OrderRecord> {
     const now = this.d.clock();
-    return this.d.store.transaction(() => {
+    return this.d.store.commitSoon(() => {
       const order = this.get(orderId);
       if (order.status === status) return order;
       this.#setStatus(order, status, actor.staff.userId, null, now);

@@ -65,8 +65,8 @@ export function orderRoutes(router: SecureRouter, service: OrderService, store: 
   router.post(
     '/api/v1/orders/:id/status',
     ['cashier', 'cook'],
-    handle({ params: OrderParams, body: StatusInput }, ({ params, body }, req) =>
-      orderView(service.setStatus(params.id, body.status, actor(req))),
+    handle({ params: OrderParams, body: StatusInput }, async ({ params, body }, req) =>
+      orderView(await service.setStatus(params.id, body.status, actor(req))),
     ),
   );
   router.get(

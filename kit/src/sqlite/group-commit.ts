@@ -17,9 +17,15 @@ export class GroupCommit {
   #queue: Pending[] = [];
   #scheduled = false;
 
+  /**
+   * @param onCommitted after each commit (wake the relay)
+   * @param durable awaited after each commit before anyone is answered: the store's disk sync
+   *   when it runs at `synchronous=NORMAL` and syncs itself (see `WalSync`)
+   */
   constructor(
     private readonly db: SqliteDatabase,
     private readonly onCommitted: () => void = () => {},
+    private readonly durable: (() => Promise<void>) | null = null,
     private readonly maxBatch = 256,
   ) {}
 
@@ -56,10 +62,15 @@ export class GroupCommit {
       return;
     }
     this.onCommitted();
-    batch.forEach((unit, i) => {
-      const outcome = outcomes[i];
-      if (outcome?.ok) unit.resolve(outcome.value);
-      else unit.reject(outcome?.error);
+    const answer = () =>
+      batch.forEach((unit, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) unit.resolve(outcome.value);
+        else unit.reject(outcome?.error);
+      });
+    if (!this.durable) return answer();
+    this.durable().then(answer, (error: unknown) => {
+      for (const unit of batch) unit.reject(error);
     });
   }
 }

@@ -148,6 +148,8 @@ export interface ConsumerOptions<E extends StoredEnvelope> {
   maxAttempts?: number;
   /** Called after each applied event, outside the transaction (push to screens etc.). */
   afterApply?: (event: E) => void;
+  /** Awaited before acknowledging: the store's disk sync when it syncs itself (`WalSync`). */
+  durable?: () => Promise<void>;
 }
 
 /**
@@ -197,6 +199,8 @@ export class InboxConsumer<E extends StoredEnvelope> {
         for (const { raw, event } of events) await this.#applyOne(raw, event);
       }
     }
+    // Acknowledge only what is on disk: an ack makes the producer forget the event.
+    if (this.#o.durable && this.#acks.length > 0) await this.#o.durable();
     this.#busy = false;
     this.#flushAcks();
   }
@@ -286,6 +290,8 @@ export class InboxConsumer<E extends StoredEnvelope> {
 
   #ack(eventId: string): void {
     this.#acks.push(eventId);
+    // A store that syncs itself acknowledges at the end of each drain, after its sync.
+    if (this.#o.durable) return;
     if (this.#acks.length >= 100) this.#flushAcks();
     else if (!this.#ackTimer) {
       this.#ackTimer = setTimeout(() => this.#flushAcks(), 10);

@@ -48,6 +48,13 @@ export class Outbox {
   readonly #routes: ConsumerRoutes;
   readonly #clock: () => number;
   #listeners: (() => void)[] = [];
+  /** The seq of the last event appended (committed or not). */
+  lastSeq = 0;
+  /**
+   * Events up to this seq are on disk and may be published. A store that syncs its file itself
+   * (see `WalSync`) raises it after each sync; otherwise every committed event counts.
+   */
+  durableThrough = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly db: SqliteDatabase,
@@ -62,6 +69,9 @@ export class Outbox {
     this.#insertDelivery = db.prepare(
       'INSERT INTO outbox_delivery (seq, consumer, event_id) VALUES (?, ?, ?)',
     );
+    this.lastSeq = (
+      db.prepare('SELECT coalesce(max(seq), 0) AS n FROM outbox').get() as { n: number }
+    ).n;
   }
 
   /**
@@ -81,6 +91,7 @@ export class Outbox {
     for (const consumer of this.#routes(event.EventType)) {
       this.#insertDelivery.run(lastInsertRowid, consumer, event.EventId);
     }
+    this.lastSeq = Number(lastInsertRowid);
   }
 
   /** Tell the relay that new events are committed. */

@@ -58,7 +58,7 @@ export class OutboxRelay {
     const db = outbox.db;
     this.#sql = {
       unpublished: db.prepare(
-        'SELECT seq, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ?',
+        'SELECT seq, envelope FROM outbox WHERE published_at IS NULL AND seq <= ? ORDER BY seq LIMIT ?',
       ),
       mark: db.prepare(
         'UPDATE outbox SET published_at = ?, publish_count = publish_count + 1 WHERE seq = ?',
@@ -131,6 +131,12 @@ export class OutboxRelay {
       });
   }
 
+  /** The last seq known to be on disk (an event is never published before it is). */
+  #durable(): number {
+    const d = this.#outbox.durableThrough;
+    return Number.isFinite(d) ? d : Number.MAX_SAFE_INTEGER;
+  }
+
   /** Wait until every committed event has been published once. */
   async drain(): Promise<void> {
     while (this.#running && this.stats().unpublished > 0) {
@@ -161,7 +167,7 @@ export class OutboxRelay {
 
   async #pump(): Promise<void> {
     while (this.#running) {
-      const rows = this.#sql.unpublished.all(this.#batch) as Row[];
+      const rows = this.#sql.unpublished.all(this.#durable(), this.#batch) as Row[];
       if (rows.length === 0) return;
       const done = await this.#publishRows(rows);
       if (done < rows.length) return;
