@@ -20,7 +20,8 @@ const gatewayPort = Number(env.GATEWAY_PORT ?? 5000);
 
 interface Part {
   name: string;
-  entry: string;
+  /** Node arguments after the executable. */
+  args: string[];
   health: string;
   child?: ChildProcess;
 }
@@ -28,17 +29,22 @@ interface Part {
 const parts: Part[] = [
   {
     name: 'cloud',
-    entry: 'cloud-services/src/main.ts',
+    args: ['--import', 'tsx', join(root, 'cloud-services/src/main.ts')],
     health: `http://127.0.0.1:${gatewayPort}/health`,
   },
-  { name: 'hub', entry: 'edge-hub/src/main.ts', health: `http://127.0.0.1:${hubPort}/health` },
+  {
+    // The hub runs as it does in a restaurant: the production bundle built just before.
+    name: 'hub',
+    args: ['--enable-source-maps', join(root, 'edge-hub/dist/main.mjs')],
+    health: `http://127.0.0.1:${hubPort}/health`,
+  },
 ];
 
 let stopping = false;
 
 function startPart(part: Part): void {
   const log = createWriteStream(join(logDir, `${part.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, part.entry)], {
+  const child = spawn(process.execPath, part.args, {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,6 +102,7 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 console.log(`Starting the POS (data in ${dataDir}, logs in ${logDir}) …`);
+await import('./build-hub.js');
 for (const part of parts) startPart(part);
 try {
   await Promise.all(parts.map((p) => waitHealthy(p)));

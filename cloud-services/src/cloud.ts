@@ -1,11 +1,6 @@
 import { join } from 'node:path';
-import {
-  type CloudServiceRuntime,
-  createLogger,
-  type Logger,
-  SharedPglite,
-  type StartedService,
-} from '@pos/kit';
+import { createLogger, type Logger } from '@pos/kit';
+import { type CloudServiceRuntime, SharedPglite, type StartedService } from '@pos/kit/sql';
 import { startSyncServer } from '@pos/sync/server/index';
 import { startAuthService } from './auth/index.js';
 import { CLOUD_SERVICES, type CloudServiceName, cloudConfigFromEnv } from './config.js';

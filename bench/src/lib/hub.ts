@@ -1,5 +1,6 @@
 /**
- * A real edge hub as a child process (`node --import tsx edge-hub/src/main.ts`) on free ports
+ * A real edge hub as a child process, built as for production (`edge-hub/dist/main.mjs`, see
+ * `scripts/build-hub.ts`), on free ports
  * and a fresh data directory, as a benchmark needs it: started, health-checked, and always
  * stopped (SIGTERM, then SIGKILL after 10 s) with its data directory removed.
  */
@@ -68,7 +69,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   // The benchmark's own NODE_OPTIONS (tsx's loader among them) are not the hub's business.
   delete env.NODE_OPTIONS;
 
-  const args = [...(options.nodeArgs ?? []), '--import', 'tsx', 'edge-hub/src/main.ts'];
+  await buildHub();
+  const args = [...(options.nodeArgs ?? []), '--enable-source-maps', 'edge-hub/dist/main.mjs'];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
@@ -136,4 +138,17 @@ async function waitForHealth(hub: RunningHub, timeoutMs: number): Promise<void> 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the hub did not answer /health within ${timeoutMs / 1000} s:\n${hub.output()}`);
+}
+
+/** Build the production bundle of the hub (a second or two). */
+async function buildHub(): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/build-hub.ts'], {
+      stdio: 'inherit',
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`building the hub failed (exit ${code})`)),
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import type { SqlSchema } from '@pos/kit';
+import type { SqlSchema } from '@pos/kit/sql';
 
 /**
  * Auth service tables (seed §1.2, ARCHITECTURE "Security"). Passwords and PINs are stored only

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type StartedService } from '@pos/kit';
+import { createLogger } from '@pos/kit';
+import type { StartedService } from '@pos/kit/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_ROUTES, routeFor } from './routes.js';
 import { startGateway } from './service.js';

@@ -1,11 +1,6 @@
 import { Agent } from 'node:http';
-import {
-  type CloudServiceRuntime,
-  createHttpService,
-  type ReadinessCheck,
-  type StartedService,
-  serveService,
-} from '@pos/kit';
+import { createHttpService, type ReadinessCheck } from '@pos/kit';
+import { type CloudServiceRuntime, type StartedService, serveService } from '@pos/kit/sql';
 import { gatewayProxy } from './proxy.js';
 import { GATEWAY_ROUTES, type GatewayRoute, UPSTREAMS, type UpstreamName } from './routes.js';
 

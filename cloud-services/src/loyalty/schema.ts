@@ -1,4 +1,4 @@
-import type { SqlSchema } from '@pos/kit';
+import type { SqlSchema } from '@pos/kit/sql';
 
 /**
  * Loyalty service tables (seed §1.8). The balance lives on the account (the seed's

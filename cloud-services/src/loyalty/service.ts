@@ -1,11 +1,11 @@
+import { createHttpService } from '@pos/kit';
 import {
   type CloudServiceRuntime,
-  createHttpService,
   databaseReady,
   openCloudDatabase,
   type StartedService,
   serveService,
-} from '@pos/kit';
+} from '@pos/kit/sql';
 import { loyaltySchema } from './schema.js';
 
 export const LOYALTY_SERVICE = 'loyalty';

@@ -1,4 +1,5 @@
-import { handle, type SqlDatabase } from '@pos/kit';
+import { handle } from '@pos/kit';
+import type { SqlDatabase } from '@pos/kit/sql';
 import type { Express } from 'express';
 
 interface CategoryRow {

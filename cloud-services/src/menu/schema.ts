@@ -1,4 +1,4 @@
-import type { SqlSchema } from '@pos/kit';
+import type { SqlSchema } from '@pos/kit/sql';
 
 /**
  * Menu service tables (seed §1.3). Prices are integer cents with an ISO currency. Editing the

@@ -1,4 +1,4 @@
-import type { SqlSchema } from '@pos/kit';
+import type { SqlSchema } from '@pos/kit/sql';
 
 const CHANNELS = "('email', 'sms', 'push', 'in-app')";
 

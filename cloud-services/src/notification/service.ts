@@ -1,11 +1,11 @@
+import { createHttpService } from '@pos/kit';
 import {
   type CloudServiceRuntime,
-  createHttpService,
   databaseReady,
   openCloudDatabase,
   type StartedService,
   serveService,
-} from '@pos/kit';
+} from '@pos/kit/sql';
 import { notificationSchema } from './schema.js';
 
 export const NOTIFICATION_SERVICE = 'notification';

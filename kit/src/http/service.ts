@@ -54,18 +54,33 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 
   app.use((req, res, next) => {
     const correlationId = correlationIdFrom(req.get('x-correlation-id'));
-    const log = logger.child({ correlationId });
+    // The child logger is made on first use: most requests log nothing.
+    let log: Logger | undefined;
+    const requestLog = () => {
+      log ??= logger.child({ correlationId });
+      return log;
+    };
     req.correlationId = correlationId;
-    req.log = log;
+    Object.defineProperty(req, 'log', { get: requestLog, configurable: true });
     res.setHeader('X-Correlation-ID', correlationId);
     const started = performance.now();
     res.once('finish', () => {
+      if (res.statusCode < 500 && !logger.isLevelEnabled('debug')) return;
       const ms = Math.round((performance.now() - started) * 10) / 10;
       const line = { method: req.method, path: req.path, status: res.statusCode, ms };
-      if (res.statusCode >= 500) log.error(line, 'request');
-      else if (req.path !== '/health' && req.path !== '/metrics') log.debug(line, 'request');
+      if (res.statusCode >= 500) requestLog().error(line, 'request');
+      else if (req.path !== '/health' && req.path !== '/metrics')
+        requestLog().debug(line, 'request');
     });
-    runWithContext({ correlationId, logger: log }, next);
+    runWithContext(
+      {
+        correlationId,
+        get logger() {
+          return requestLog();
+        },
+      },
+      next,
+    );
   });
   app.use(metrics.middleware);
   for (const mw of options.before ?? []) app.use(mw);

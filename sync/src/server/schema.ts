@@ -1,4 +1,4 @@
-import type { SqlSchema } from '@pos/kit';
+import type { SqlSchema } from '@pos/kit/sql';
 
 /**
  * Cloud end of sync (ARCHITECTURE "Sync"). Up: a store's events arrive in `sequence` order and

@@ -1,4 +1,5 @@
-import { createLogger, PgDatabase } from '@pos/kit';
+import { createLogger } from '@pos/kit';
+import { PgDatabase } from '@pos/kit/sql';
 import { lazyTestDatabase } from '@pos/kit/sql/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSyncServer } from './service.js';
