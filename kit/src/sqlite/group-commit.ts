@@ -68,7 +68,10 @@ export class GroupCommit {
         if (outcome?.ok) unit.resolve(outcome.value);
         else unit.reject(outcome?.error);
       });
-    if (!this.durable) return answer();
+    if (!this.durable) {
+      answer();
+      return;
+    }
     this.durable().then(answer, (error: unknown) => {
       for (const unit of batch) unit.reject(error);
     });
