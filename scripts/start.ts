@@ -14,7 +14,7 @@ const dataDir = resolve(process.env.POS_DATA_DIR ?? join(root, '.data'));
 const logDir = join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 
-const env = { ...process.env, POS_DATA_DIR: dataDir };
+const env: NodeJS.ProcessEnv = { ...process.env, POS_DATA_DIR: dataDir };
 const hubPort = Number(env.HUB_PORT ?? 8080);
 const gatewayPort = Number(env.GATEWAY_PORT ?? 5000);
 
