@@ -1,0 +1,2 @@
+export * from './print-queue.js';
+export * from './print-store.js';

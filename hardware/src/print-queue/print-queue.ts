@@ -1,0 +1,303 @@
+import type { Logger } from '@pos/kit';
+import type { PrinterTransport } from '../transports/transport.js';
+import type { PrintJob, PrintStore } from './print-store.js';
+
+/** What a status check says about the printer (parsed from DLE EOT replies). */
+export interface PrinterCondition {
+  online: boolean;
+  paperOut: boolean;
+  coverOpen: boolean;
+  error: boolean;
+}
+
+export interface PrinterConfig {
+  id: string;
+  name: string;
+  transport: PrinterTransport;
+  /** Two-way links: how to ask for the status and read the answer. */
+  status?: {
+    request: Uint8Array;
+    replyBytes: number;
+    parse(
+      bytes: Uint8Array,
+    ): { ok: true; condition: PrinterCondition } | { ok: false; reason: string };
+  };
+  /** Jobs that wait longer than `failoverAfterMs` move to this printer. */
+  backupPrinterId?: string | undefined;
+  failoverAfterMs?: number;
+}
+
+export type PrinterStateName =
+  | 'idle'
+  | 'printing'
+  | 'offline'
+  | 'paper-out'
+  | 'cover-open'
+  | 'error';
+
+export interface PrinterState {
+  printerId: string;
+  name: string;
+  description: string;
+  state: PrinterStateName;
+  queued: number;
+  /** How long the oldest waiting job has waited. */
+  oldestWaitingMs: number | null;
+  /** A job has waited longer than `stuckAfterMs`: show it to staff. */
+  stuck: boolean;
+  lastError: string | null;
+  lastPrintedAt: number | null;
+}
+
+export interface PrintQueueOptions {
+  logger: Logger;
+  clock?: () => number;
+  sendTimeoutMs?: number;
+  statusTimeoutMs?: number;
+  /** Retry delays grow from `initialMs` doubling to `maxMs`, with ±20 % jitter. */
+  backoff?: { initialMs: number; maxMs: number };
+  stuckAfterMs?: number;
+}
+
+interface Worker {
+  config: PrinterConfig;
+  state: PrinterStateName;
+  lastError: string | null;
+  lastPrintedAt: number | null;
+  wake: (() => void) | null;
+  running: Promise<void> | null;
+  /** Set by every kick; a loop about to stop looks again when it is set. */
+  kicked: boolean;
+}
+
+/**
+ * One queue per printer, kept in SQLite: jobs survive a restart, print in the order they were
+ * added, and a printer that is off, unplugged or out of paper keeps its jobs and is retried with
+ * backoff. Each printer has its own loop, so a dead kitchen printer never holds up receipts,
+ * and `enqueue` only writes a row, so it never holds up checkout.
+ */
+export class PrintQueue {
+  readonly #workers = new Map<string, Worker>();
+  readonly #listeners = new Set<(state: PrinterState) => void>();
+  readonly #clock: () => number;
+  readonly #log: Logger;
+  readonly #o: Required<Omit<PrintQueueOptions, 'logger' | 'clock'>>;
+  #running = false;
+
+  constructor(
+    readonly store: PrintStore,
+    printers: readonly PrinterConfig[],
+    options: PrintQueueOptions,
+  ) {
+    this.#clock = options.clock ?? Date.now;
+    this.#log = options.logger;
+    this.#o = {
+      sendTimeoutMs: options.sendTimeoutMs ?? 10_000,
+      statusTimeoutMs: options.statusTimeoutMs ?? 2_000,
+      backoff: options.backoff ?? { initialMs: 1_000, maxMs: 30_000 },
+      stuckAfterMs: options.stuckAfterMs ?? 30_000,
+    };
+    for (const config of printers) {
+      this.#workers.set(config.id, {
+        config,
+        state: 'idle',
+        lastError: null,
+        lastPrintedAt: null,
+        wake: null,
+        running: null,
+        kicked: false,
+      });
+    }
+  }
+
+  start(): void {
+    this.#running = true;
+    for (const id of this.#workers.keys()) this.#kick(id);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    for (const w of this.#workers.values()) w.wake?.();
+    await Promise.all([...this.#workers.values()].map((w) => w.running));
+  }
+
+  /** Queue a job. The same `jobKey` twice is one job (an event delivered twice prints once). */
+  enqueue(job: {
+    jobKey: string;
+    printerId: string;
+    kind: string;
+    reference?: string | undefined;
+    bytes: Uint8Array;
+  }): PrintJob {
+    if (!this.#workers.has(job.printerId)) throw new Error(`unknown printer ${job.printerId}`);
+    const { job: stored } = this.store.enqueue({ ...job, now: this.#clock() });
+    this.#kick(job.printerId);
+    return stored;
+  }
+
+  /** Print a finished job again, on its printer or another. */
+  reprint(jobId: number, printerId?: string): PrintJob | undefined {
+    const original = this.store.get(jobId);
+    if (!original) return undefined;
+    const copies = this.store.ofReference(original.reference ?? `job:${jobId}`).length;
+    return this.enqueue({
+      jobKey: `${original.jobKey}:reprint:${copies}:${this.#clock()}`,
+      printerId: printerId ?? original.printerId,
+      kind: original.kind,
+      reference: original.reference ?? `job:${jobId}`,
+      bytes: original.bytes,
+    });
+  }
+
+  cancel(jobId: number): boolean {
+    return this.store.cancel(jobId);
+  }
+
+  states(): PrinterState[] {
+    return [...this.#workers.keys()].map((id) => this.state(id) as PrinterState);
+  }
+
+  state(printerId: string): PrinterState | undefined {
+    const w = this.#workers.get(printerId);
+    if (!w) return undefined;
+    const waiting = this.store.queued(printerId);
+    const oldest = waiting[0];
+    const oldestWaitingMs = oldest ? this.#clock() - oldest.createdAt : null;
+    return {
+      printerId,
+      name: w.config.name,
+      description: w.config.transport.description,
+      state: w.state,
+      queued: waiting.length,
+      oldestWaitingMs,
+      stuck: oldestWaitingMs !== null && oldestWaitingMs > this.#o.stuckAfterMs,
+      lastError: w.lastError,
+      lastPrintedAt: w.lastPrintedAt,
+    };
+  }
+
+  /** Told of every change of a printer's state (for the terminal's status bar). */
+  onState(listener: (state: PrinterState) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #kick(printerId: string): void {
+    const w = this.#workers.get(printerId);
+    if (!w || !this.#running) return;
+    w.kicked = true;
+    if (w.running) {
+      w.wake?.();
+      return;
+    }
+    w.running = this.#loop(w).finally(() => {
+      w.running = null;
+      // A job may have arrived between the loop's last look and now.
+      if (w.kicked) this.#kick(printerId);
+    });
+  }
+
+  async #loop(w: Worker): Promise<void> {
+    while (this.#running) {
+      w.kicked = false;
+      const job = this.store.head(w.config.id);
+      if (!job) {
+        this.#set(w, w.state === 'printing' ? 'idle' : w.state);
+        return;
+      }
+      const wait = job.nextAttemptAt - this.#clock();
+      if (wait > 0) {
+        await this.#sleep(w, wait);
+        continue;
+      }
+      if (this.#failover(w, job)) continue;
+      await this.#attempt(w, job);
+    }
+  }
+
+  async #attempt(w: Worker, job: PrintJob): Promise<void> {
+    const { transport, status } = w.config;
+    if (status && transport.requestStatus) {
+      const reply = await transport.requestStatus(
+        status.request,
+        status.replyBytes,
+        this.#o.statusTimeoutMs,
+      );
+      if (!reply.ok) return this.#failed(w, job, 'offline', `no status: ${reply.message}`);
+      const parsed = status.parse(reply.bytes);
+      if (!parsed.ok) return this.#failed(w, job, 'error', `unreadable status: ${parsed.reason}`);
+      const c = parsed.condition;
+      if (c.paperOut) return this.#failed(w, job, 'paper-out', 'out of paper');
+      if (c.coverOpen) return this.#failed(w, job, 'cover-open', 'cover open');
+      if (!c.online || c.error) return this.#failed(w, job, 'error', 'printer reports an error');
+    }
+    this.#set(w, 'printing');
+    const sent = await transport.send(job.bytes, this.#o.sendTimeoutMs);
+    if (!sent.ok) {
+      return this.#failed(
+        w,
+        job,
+        sent.reason === 'unreachable' ? 'offline' : 'error',
+        sent.message,
+      );
+    }
+    const now = this.#clock();
+    this.store.markPrinted(job.id, now, w.config.id);
+    w.lastPrintedAt = now;
+    w.lastError = null;
+    this.#set(w, 'printing');
+  }
+
+  #failed(w: Worker, job: PrintJob, state: PrinterStateName, error: string): void {
+    const delay = this.#backoff(job.attempts);
+    this.store.markFailed(job.id, error, this.#clock() + delay);
+    if (w.lastError !== error || w.state !== state) {
+      this.#log.warn(
+        { printer: w.config.id, job: job.id, error, retryInMs: delay },
+        'print job not printed',
+      );
+    }
+    w.lastError = error;
+    this.#set(w, state);
+  }
+
+  /** Move the printer's waiting jobs to its backup when the oldest has waited too long. */
+  #failover(w: Worker, job: PrintJob): boolean {
+    const backup = w.config.backupPrinterId;
+    const after = w.config.failoverAfterMs ?? 60_000;
+    if (!backup || job.attempts === 0 || this.#clock() - job.createdAt < after) return false;
+    if (!this.#workers.has(backup)) return false;
+    const moved = this.store.moveQueued(w.config.id, backup, this.#clock());
+    this.#log.warn(
+      { from: w.config.id, to: backup, jobs: moved },
+      'print jobs moved to the backup printer',
+    );
+    this.#kick(backup);
+    return true;
+  }
+
+  #backoff(attempts: number): number {
+    const { initialMs, maxMs } = this.#o.backoff;
+    const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 20));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  #sleep(w: Worker, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        w.wake = null;
+        resolve();
+      }
+      w.wake = done;
+    });
+  }
+
+  #set(w: Worker, state: PrinterStateName): void {
+    if (w.state === state) return;
+    w.state = state;
+    const snapshot = this.state(w.config.id);
+    if (snapshot) for (const listener of this.#listeners) listener(snapshot);
+  }
+}
