@@ -23,7 +23,7 @@ class Sink {
   statusByte: number | null = null;
 
   async up(): Promise<void> {
-    this.#server = createServer((socket) => {
+    const server = createServer((socket) => {
       this.#sockets.add(socket);
       const chunks: Buffer[] = [];
       socket.on('data', (c: Buffer) => {
@@ -41,8 +41,9 @@ class Sink {
       socket.on('close', () => this.#sockets.delete(socket));
       socket.on('error', () => {});
     });
-    await new Promise<void>((resolve) => this.#server?.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.#server?.address() as AddressInfo).port;
+    this.#server = server;
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
   }
 
   async down(): Promise<void> {
