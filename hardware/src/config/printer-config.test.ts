@@ -26,7 +26,6 @@ describe('printing configuration', () => {
       [
         'printers.0.backupPrinterId',
         'printers.1.id',
-        'printers.1.width',
         'receiptPrinterId',
         'stations.0.printerId',
         'stations.1',
