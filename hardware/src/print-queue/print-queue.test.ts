@@ -3,7 +3,7 @@ import { type AddressInfo, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, openSqlite } from '@pos/kit';
-import { MockBinding } from '@serialport/binding-mock';
+import { SerialPortMock } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../transports/serial-transport.js';
 import { TcpTransport } from '../transports/tcp-transport.js';
@@ -260,6 +260,9 @@ describe('print queue', () => {
     await q.stop();
   });
 });
+
+/** serialport's own mock binding (`@serialport/binding-mock`). */
+const MockBinding = SerialPortMock.binding;
 
 describe('serial printer', () => {
   it('sends a job through serialport (mock binding)', async () => {
