@@ -3,11 +3,13 @@ import type { HubModule } from './hub.js';
 import { type InventoryModuleOptions, inventoryModule } from './inventory/module.js';
 import { menuModule } from './menu/module.js';
 import { type OrderModuleOptions, orderModule } from './orders/module.js';
+import { type PrintingModuleOptions, printingModule } from './printing/module.js';
 import { staffModule } from './staff/module.js';
 
 export interface HubModulesOptions {
   orders?: Pick<OrderModuleOptions, 'beforeCommit' | 'policy'>;
   inventory?: Pick<InventoryModuleOptions, 'seed' | 'recovery'>;
+  printing?: Pick<PrintingModuleOptions, 'initialConfig'>;
 }
 
 /**
@@ -35,5 +37,13 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
     approvals: () => staff.service(),
     ...options.orders,
   });
-  return [staff, menu, orders, inventory];
+  const printing = printingModule({
+    stationName: (id) =>
+      menu
+        .service()
+        .current()
+        .stations.find((s) => s.id === id)?.name ?? id,
+    ...options.printing,
+  });
+  return [staff, menu, orders, inventory, printing];
 }

@@ -58,6 +58,9 @@ export const OrderLineItem = z.object({
   course: PositiveInt.default(1),
   stationId: StationId,
   allergens: z.array(Slug),
+  /** The line's tax rate and amount, for receipts and reports that show tax per rate. */
+  taxRateBasisPoints: z.number().int().min(0).max(10_000).optional(),
+  taxCents: NonNegativeCents.optional(),
 });
 export type OrderLineItem = z.infer<typeof OrderLineItem>;
 

@@ -537,6 +537,8 @@ function lineItem(item: ItemRecord) {
     course: l.course,
     stationId: l.stationId,
     allergens: l.allergens,
+    taxRateBasisPoints: l.taxRateBasisPoints,
+    taxCents: item.taxCents,
   };
 }
 

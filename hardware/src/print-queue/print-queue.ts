@@ -131,7 +131,9 @@ export class PrintQueue {
   }): PrintJob {
     if (!this.#workers.has(job.printerId)) throw new Error(`unknown printer ${job.printerId}`);
     const { job: stored } = this.store.enqueue({ ...job, now: this.#clock() });
-    this.#kick(job.printerId);
+    // The caller may still be inside the transaction that wrote the job: the printer's loop
+    // starts on a later tick, so it never prints a job that could yet be rolled back.
+    setImmediate(() => this.#kick(job.printerId));
     return stored;
   }
 
