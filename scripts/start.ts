@@ -17,6 +17,31 @@ mkdirSync(logDir, { recursive: true });
 const env: NodeJS.ProcessEnv = { ...process.env, POS_DATA_DIR: dataDir };
 const hubPort = Number(env.HUB_PORT ?? 8080);
 const gatewayPort = Number(env.GATEWAY_PORT ?? 5000);
+const receiptPort = Number(env.RECEIPT_PRINTER_PORT ?? 9100);
+const kitchenPort = Number(env.KITCHEN_PRINTER_PORT ?? 9101);
+const receiptPage = Number(env.RECEIPT_PRINTER_PAGE_PORT ?? 9180);
+const kitchenPage = Number(env.KITCHEN_PRINTER_PAGE_PORT ?? 9181);
+env.RECEIPT_PRINTER_PORT = String(receiptPort);
+env.KITCHEN_PRINTER_PORT = String(kitchenPort);
+
+/** A virtual ESC/POS printer (hardware/src/virtual-printer) standing in for a real one. */
+function printerPart(name: string, port: number, page: number): Part {
+  return {
+    name: `${name}-printer`,
+    args: [
+      '--import',
+      'tsx',
+      join(root, 'hardware/src/virtual-printer/main.ts'),
+      '--name',
+      name,
+      '--port',
+      String(port),
+      '--http-port',
+      String(page),
+    ],
+    health: `http://127.0.0.1:${page}/jobs.json`,
+  };
+}
 
 interface Part {
   name: string;
@@ -27,6 +52,8 @@ interface Part {
 }
 
 const parts: Part[] = [
+  printerPart('receipt', receiptPort, receiptPage),
+  printerPart('kitchen', kitchenPort, kitchenPage),
   {
     name: 'cloud',
     args: ['--import', 'tsx', join(root, 'cloud-services/src/main.ts')],
@@ -119,5 +146,9 @@ Restaurant POS is running.
   Edge hub (on premises)   ${hub}          health ${hub}/health
   Hub MQTT                 mqtt://localhost:${env.MQTT_PORT ?? 1884}   ws ${hub.replace('http', 'ws')}/mqtt
   Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health
+  Receipt printer (virtual) tcp://localhost:${receiptPort}   printed jobs http://localhost:${receiptPage}/
+  Kitchen printer (virtual) tcp://localhost:${kitchenPort}   printed jobs http://localhost:${kitchenPage}/
+
+  Staff PINs: owner 9000, manager 2468, cashiers 1234 and 4321, cook 5555
 
 Press Ctrl-C to stop.`);

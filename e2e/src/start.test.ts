@@ -10,7 +10,8 @@ const root = resolve(import.meta.dirname, '../..');
 describe('npm start', () => {
   it('brings up the hub and every cloud service, then stops cleanly on SIGINT', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pos-start-'));
-    const [hub, mqtt, gateway, auth, menu, loyalty, notification, sync] = await freePorts(8);
+    const [hub, mqtt, gateway, auth, menu, loyalty, notification, sync, ...printers] =
+      await freePorts(12);
     const env = {
       ...process.env,
       POS_DATA_DIR: dataDir,
@@ -23,6 +24,10 @@ describe('npm start', () => {
       LOYALTY_PORT: String(loyalty),
       NOTIFICATION_PORT: String(notification),
       SYNC_PORT: String(sync),
+      RECEIPT_PRINTER_PORT: String(printers[0]),
+      KITCHEN_PRINTER_PORT: String(printers[1]),
+      RECEIPT_PRINTER_PAGE_PORT: String(printers[2]),
+      KITCHEN_PRINTER_PAGE_PORT: String(printers[3]),
     };
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/start.ts')], {
       cwd: root,
@@ -48,6 +53,10 @@ describe('npm start', () => {
       for (const port of [hub, gateway, auth, menu, loyalty, notification, sync]) {
         const res = await fetch(`http://127.0.0.1:${port}/health`);
         expect(res.status, `port ${port}`).toBe(200);
+      }
+      // The virtual printers run beside the hub, each with its page of printed jobs.
+      for (const page of [printers[2], printers[3]]) {
+        expect((await fetch(`http://127.0.0.1:${page}/jobs.json`)).status).toBe(200);
       }
       child.kill('SIGINT');
       expect(await exited).toBe(0);
