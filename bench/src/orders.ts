@@ -23,6 +23,7 @@ import { onCleanup, runCleanups } from './lib/cleanup.js';
 import { HttpClient } from './lib/http.js';
 import { type RunningHub, startHub } from './lib/hub.js';
 import { type LoadOptions, type LoadResult, runClosedLoop, runFixedRate } from './lib/load.js';
+import { startNullPrinter } from './lib/null-printer.js';
 import { newOrderRequest, signIn, stockForOrders } from './lib/pos-api.js';
 import { machine, printResult, printTable, progress, target } from './lib/report.js';
 import { RssSampler, readRssMb } from './lib/rss.js';
@@ -79,7 +80,19 @@ async function main(): Promise<number> {
       `${config.totalOrders} orders in total`,
   );
 
-  const hub = await startHub({ nodeArgs: hubNodeArgs });
+  // The hub prints a kitchen ticket for every order, as in a restaurant: its printers are
+  // null printers that take the bytes and answer status requests.
+  const receiptPrinter = await startNullPrinter();
+  const kitchenPrinter = await startNullPrinter();
+  onCleanup(() => receiptPrinter.close());
+  onCleanup(() => kitchenPrinter.close());
+  const hub = await startHub({
+    nodeArgs: hubNodeArgs,
+    env: {
+      RECEIPT_PRINTER_PORT: String(receiptPrinter.port),
+      KITCHEN_PRINTER_PORT: String(kitchenPrinter.port),
+    },
+  });
   console.log(`  hub pid ${hub.pid} at ${hub.url}, data in ${hub.dataDir}`);
   const client = new HttpClient(hub.url, config.connections);
   onCleanup(() => client.close());
@@ -209,6 +222,7 @@ async function main(): Promise<number> {
     ['peak during sustained + volume', rss.peakMb],
     [`after ${placed} orders`, afterMb],
   ]);
+  console.log(`  kitchen tickets printed during the run: ${kitchenPrinter.jobs()}`);
   printTable('status codes (sustained)', Object.entries(sustained.statusCounts));
   for (const e of [...sustained.sampleErrors, ...(volume?.sampleErrors ?? [])].slice(0, 5)) {
     console.log(`  error sample: ${e}`);

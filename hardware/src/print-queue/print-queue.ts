@@ -59,6 +59,9 @@ export interface PrintQueueOptions {
   stuckAfterMs?: number;
 }
 
+/** How long a printer's "ready" answer is trusted before the next job asks again. */
+const STATUS_FRESH_MS = 2_000;
+
 interface Worker {
   config: PrinterConfig;
   state: PrinterStateName;
@@ -68,6 +71,8 @@ interface Worker {
   running: Promise<void> | null;
   /** Set by every kick; a loop about to stop looks again when it is set. */
   kicked: boolean;
+  /** When the printer last reported itself ready (status checks are not repeated per job). */
+  readyAt: number;
 }
 
 /**
@@ -106,6 +111,7 @@ export class PrintQueue {
         wake: null,
         running: null,
         kicked: false,
+        readyAt: 0,
       });
     }
   }
@@ -219,7 +225,10 @@ export class PrintQueue {
 
   async #attempt(w: Worker, job: PrintJob): Promise<void> {
     const { transport, status } = w.config;
-    if (status && transport.requestStatus) {
+    // A printer that said it was ready a moment ago and has printed since is not asked again
+    // before every job; after any failure it is.
+    const fresh = this.#clock() - w.readyAt < STATUS_FRESH_MS;
+    if (status && transport.requestStatus && !fresh) {
       const reply = await transport.requestStatus(
         status.request,
         status.replyBytes,
@@ -232,6 +241,7 @@ export class PrintQueue {
       if (c.paperOut) return this.#failed(w, job, 'paper-out', 'out of paper');
       if (c.coverOpen) return this.#failed(w, job, 'cover-open', 'cover open');
       if (!c.online || c.error) return this.#failed(w, job, 'error', 'printer reports an error');
+      w.readyAt = this.#clock();
     }
     this.#set(w, 'printing');
     const sent = await transport.send(job.bytes, this.#o.sendTimeoutMs);
@@ -251,6 +261,7 @@ export class PrintQueue {
   }
 
   #failed(w: Worker, job: PrintJob, state: PrinterStateName, error: string): void {
+    w.readyAt = 0;
     const delay = this.#backoff(job.attempts);
     this.store.markFailed(job.id, error, this.#clock() + delay);
     if (w.lastError !== error || w.state !== state) {
