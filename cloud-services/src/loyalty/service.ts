@@ -1,25 +1,13 @@
-import { createHttpService } from '@pos/kit';
-import {
-  type CloudServiceRuntime,
-  databaseReady,
-  openCloudDatabase,
-  type StartedService,
-  serveService,
-} from '@pos/kit/sql';
+import { type CloudServiceRuntime, type StartedService, startDatabaseService } from '@pos/kit/sql';
 import { loyaltySchema } from './schema.js';
 
 export const LOYALTY_SERVICE = 'loyalty';
 
-/** The loyalty service (seed §1.8): its database migrated, /health, /ready, and its routes. */
-export async function startLoyaltyService(runtime: CloudServiceRuntime): Promise<StartedService> {
-  const db = await openCloudDatabase(LOYALTY_SERVICE, [loyaltySchema], runtime);
-  const http = createHttpService({
+/** The loyalty service (seed §1.8): accounts, points/add and rewards/redeem mount here. */
+export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<StartedService> {
+  return startDatabaseService({
     name: LOYALTY_SERVICE,
-    logger: runtime.logger,
-    readiness: { database: databaseReady(db) },
-    routes: () => {
-      // The endpoints of seed §1.8 (accounts, points/add, rewards/redeem) mount here.
-    },
+    schemas: [loyaltySchema],
+    runtime,
   });
-  return serveService(http, runtime, [() => db.close()]);
 }

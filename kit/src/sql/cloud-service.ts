@@ -1,4 +1,5 @@
-import type { HttpService, ReadinessCheck } from '../http/service.js';
+import type { Express } from 'express';
+import { createHttpService, type HttpService, type ReadinessCheck } from '../http/service.js';
 import type { Logger } from '../logger.js';
 import type { Closer } from '../shutdown.js';
 import type { SqlDatabase } from './database.js';
@@ -73,4 +74,28 @@ export async function serveService(
     await release();
     throw err;
   }
+}
+
+/**
+ * The shape every cloud service shares: its own database, migrated; `/health`, `/ready` (the
+ * database answers) and its routes; listening on the runtime's port; and a stop that closes
+ * the HTTP server, then the database.
+ */
+export async function startDatabaseService(options: {
+  name: string;
+  schemas: readonly SqlSchema[];
+  runtime: CloudServiceRuntime;
+  routes?: (app: Express, db: SqlDatabase) => void;
+  bodyLimit?: string;
+}): Promise<StartedService> {
+  const { name, runtime } = options;
+  const db = await openCloudDatabase(name, options.schemas, runtime);
+  const http = createHttpService({
+    name,
+    logger: runtime.logger,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    readiness: { database: databaseReady(db) },
+    routes: (app) => options.routes?.(app, db),
+  });
+  return serveService(http, runtime, [() => db.close()]);
 }

@@ -1,27 +1,15 @@
-import { createHttpService } from '@pos/kit';
-import {
-  type CloudServiceRuntime,
-  databaseReady,
-  openCloudDatabase,
-  type StartedService,
-  serveService,
-} from '@pos/kit/sql';
+import { type CloudServiceRuntime, type StartedService, startDatabaseService } from '@pos/kit/sql';
 import { syncSchema } from './schema.js';
 
 export const SYNC_SERVICE = 'sync';
 
-/** The cloud sync service: its database migrated, /health, /ready; push and feed routes next. */
-export async function startSyncServer(runtime: CloudServiceRuntime): Promise<StartedService> {
-  const db = await openCloudDatabase(SYNC_SERVICE, [syncSchema], runtime);
-  const http = createHttpService({
+/** The cloud sync service: batch push (up) and the change feed (down) mount here. */
+export function startSyncServer(runtime: CloudServiceRuntime): Promise<StartedService> {
+  return startDatabaseService({
     name: SYNC_SERVICE,
-    logger: runtime.logger,
+    schemas: [syncSchema],
+    runtime,
     // Event batches are bigger than a typical request body.
     bodyLimit: '4mb',
-    readiness: { database: databaseReady(db) },
-    routes: () => {
-      // Batch push (up) and the change feed (down) mount here.
-    },
   });
-  return serveService(http, runtime, [() => db.close()]);
 }
