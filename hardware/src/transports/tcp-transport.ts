@@ -1,5 +1,13 @@
 import { Socket } from 'node:net';
-import { failure, type PrinterTransport, type SendResult, type StatusReply } from './transport.js';
+import {
+  failure,
+  type PrinterTransport,
+  type SendResult,
+  type StatusReply,
+  type TransportFailure,
+} from './transport.js';
+
+const UNREACHABLE = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'];
 
 /**
  * A networked printer on raw TCP (port 9100, "JetDirect"). One connection per job: printers
@@ -17,10 +25,48 @@ export class TcpTransport implements PrinterTransport {
   }
 
   send(bytes: Uint8Array, timeoutMs: number): Promise<SendResult> {
+    return this.#exchange<SendResult>(
+      timeoutMs,
+      'the printer closed the connection',
+      (socket, done) => {
+        socket.end(bytes, () => done({ ok: true }));
+      },
+    );
+  }
+
+  requestStatus(request: Uint8Array, replyBytes: number, timeoutMs: number): Promise<StatusReply> {
+    return this.#exchange<StatusReply>(
+      timeoutMs,
+      'closed before the status reply',
+      (socket, done) => {
+        const received: Buffer[] = [];
+        let length = 0;
+        socket.on('data', (chunk: Buffer) => {
+          received.push(chunk);
+          length += chunk.length;
+          if (length >= replyBytes)
+            done({ ok: true, bytes: new Uint8Array(Buffer.concat(received)) });
+        });
+        socket.write(request);
+      },
+    );
+  }
+
+  async close(): Promise<void> {}
+
+  /**
+   * Connect, run `talk`, and settle exactly once: with what `talk` reports, or with the
+   * failure that came first (refused, timed out, closed early).
+   */
+  #exchange<T extends { ok: boolean }>(
+    timeoutMs: number,
+    closedEarly: string,
+    talk: (socket: Socket, done: (result: T) => void) => void,
+  ): Promise<T | { ok: false; reason: TransportFailure; message: string }> {
     return new Promise((resolve) => {
       const socket = new Socket();
       let settled = false;
-      const done = (result: SendResult) => {
+      const done = (result: T | { ok: false; reason: TransportFailure; message: string }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -31,55 +77,11 @@ export class TcpTransport implements PrinterTransport {
         () => done(failure('timeout', `no answer within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        const unreachable = [
-          'ECONNREFUSED',
-          'EHOSTUNREACH',
-          'ENETUNREACH',
-          'ENOTFOUND',
-          'EAI_AGAIN',
-        ];
-        done(failure(unreachable.includes(err.code ?? '') ? 'unreachable' : 'error', err));
-      });
-      socket.once('close', () =>
-        done(failure('closed-early', 'the printer closed the connection')),
-      );
-      socket.connect(this.port, this.host, () => {
-        socket.end(bytes, () => done({ ok: true }));
-      });
-    });
-  }
-
-  requestStatus(request: Uint8Array, replyBytes: number, timeoutMs: number): Promise<StatusReply> {
-    return new Promise((resolve) => {
-      const socket = new Socket();
-      const received: Buffer[] = [];
-      let length = 0;
-      let settled = false;
-      const done = (result: StatusReply) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(result);
-      };
-      const timer = setTimeout(
-        () => done(failure('timeout', `no status within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
       socket.once('error', (err: NodeJS.ErrnoException) =>
-        done(failure(err.code === 'ECONNREFUSED' ? 'unreachable' : 'error', err)),
+        done(failure(UNREACHABLE.includes(err.code ?? '') ? 'unreachable' : 'error', err)),
       );
-      socket.once('close', () => done(failure('closed-early', 'closed before the status reply')));
-      socket.on('data', (chunk: Buffer) => {
-        received.push(chunk);
-        length += chunk.length;
-        if (length >= replyBytes)
-          done({ ok: true, bytes: new Uint8Array(Buffer.concat(received)) });
-      });
-      socket.connect(this.port, this.host, () => socket.write(request));
+      socket.once('close', () => done(failure('closed-early', closedEarly)));
+      socket.connect(this.port, this.host, () => talk(socket, done));
     });
   }
-
-  async close(): Promise<void> {}
 }
