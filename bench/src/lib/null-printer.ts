@@ -5,7 +5,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
  * requests with "online, paper loaded", and counts jobs. A real printer costs the hub the same
  * and the benchmark machine nothing.
  */
-export async function startNullPrinter(): Promise<{
+export async function startNullPrinter(onJob: (endedAt: number) => void = () => {}): Promise<{
   port: number;
   jobs(): number;
   close(): Promise<void>;
@@ -19,7 +19,10 @@ export async function startNullPrinter(): Promise<{
       if (chunk.length > statusRequests * 3) sawData = true;
     });
     socket.on('end', () => {
-      if (sawData) jobs += 1;
+      if (sawData) {
+        jobs += 1;
+        onJob(performance.now());
+      }
       socket.end();
     });
     socket.on('error', () => {});

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:print`: how long a receipt takes from being asked for to its last byte at the
+ * printer, over 200 receipts (target p99 ≤ 300 ms).
+ *
+ * A real hub process (production build) prints to a network printer on TCP, here a null
+ * printer in this process that notes when each job's last byte arrived. Receipts are asked
+ * for one at a time, so each one's time is its own: the request, the hub building the
+ * ESC/POS, the print queue taking it, the status check, and the TCP transfer. The request is
+ * `POST /api/v1/orders/{id}/receipt`; once payments exist it is the payment being accepted.
+ *
+ * Environment: BENCH_RECEIPTS (200), BENCH_HUB_NODE_ARGS (flags for the hub's node).
+ */
+import { performance } from 'node:perf_hooks';
+import { onCleanup, runCleanups } from './lib/cleanup.js';
+import { HttpClient } from './lib/http.js';
+import { startHub } from './lib/hub.js';
+import { startNullPrinter } from './lib/null-printer.js';
+import { newOrderRequest, signIn, stockForOrders } from './lib/pos-api.js';
+import { machine, printResult, printTable, target } from './lib/report.js';
+import { LatencySamples, summarize } from './lib/stats.js';
+
+const TARGET_P99_MS = 300;
+const WARMUP = 20;
+
+async function main(): Promise<number> {
+  const receipts = Number(process.env.BENCH_RECEIPTS ?? 200);
+  if (!Number.isInteger(receipts) || receipts < 1)
+    throw new Error('BENCH_RECEIPTS must be a positive integer');
+  const m = machine();
+  console.log(`bench:print — ${m.cpus} × ${m.cpuModel}, Node ${m.node}; ${receipts} receipts`);
+
+  let arrived: ((at: number) => void) | null = null;
+  const receiptPrinter = await startNullPrinter((at) => arrived?.(at));
+  const kitchenPrinter = await startNullPrinter();
+  onCleanup(() => receiptPrinter.close());
+  onCleanup(() => kitchenPrinter.close());
+  const hub = await startHub({
+    nodeArgs: (process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    env: {
+      RECEIPT_PRINTER_PORT: String(receiptPrinter.port),
+      KITCHEN_PRINTER_PORT: String(kitchenPrinter.port),
+    },
+  });
+  const client = new HttpClient(hub.url, 4);
+  await signIn(client);
+  await stockForOrders(client, 10);
+  const order = newOrderRequest();
+  const created = await client.json<{ id: string }>({ ...order, method: 'POST' });
+
+  const samples = new LatencySamples();
+  for (let i = 0; i < WARMUP + receipts; i++) {
+    const landed = new Promise<number>((resolve) => {
+      arrived = resolve;
+    });
+    const started = performance.now();
+    const res = await client.request({
+      method: 'POST',
+      path: `/api/v1/orders/${created.id}/receipt`,
+      json: {},
+    });
+    if (res.status !== 202) throw new Error(`receipt request answered ${res.status}: ${res.body}`);
+    const at = await Promise.race([
+      landed,
+      new Promise<number>((_, reject) =>
+        setTimeout(() => reject(new Error('receipt did not arrive within 10 s')), 10_000),
+      ),
+    ]);
+    if (i >= WARMUP) samples.add(at - started);
+  }
+  arrived = null;
+  const s = summarize(samples);
+  printTable('receipt asked for → last byte at the printer (ms)', [
+    ['receipts', 'p50', 'p95', 'p99', 'max', 'mean'],
+    [s.count, s.p50, s.p95, s.p99, s.max, s.mean],
+  ]);
+  printResult({
+    benchmark: 'print',
+    machine: m,
+    config: { receipts, trigger: 'POST /api/v1/orders/{id}/receipt' },
+    latencyMs: { p50: s.p50, p95: s.p95, p99: s.p99, max: s.max },
+    targets: { p99Ms: target(s.p99, TARGET_P99_MS, 'max') },
+  });
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(`benchmark failed: ${(err as Error).stack ?? err}`);
+} finally {
+  await runCleanups();
+}
+process.exitCode = code;
+setTimeout(() => process.exit(code), 2_000).unref();
