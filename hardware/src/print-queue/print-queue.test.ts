@@ -264,6 +264,80 @@ describe('print queue', () => {
 /** serialport's own mock binding (`@serialport/binding-mock`). */
 const MockBinding = SerialPortMock.binding;
 
+describe('printers that misbehave', () => {
+  it('keeps the job and says so when the status reply is garbage', async () => {
+    const server = createServer((socket) => {
+      socket.on('data', () => socket.write(Buffer.from([0xff])));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const q = queue(join(dir, 'garbage.db'), [
+      {
+        id: 'receipt',
+        name: 'Receipt',
+        transport: new TcpTransport('127.0.0.1', port),
+        status: {
+          request: new Uint8Array([0x10, 0x04, 0x01]),
+          replyBytes: 1,
+          parse: (bytes) =>
+            ((bytes[0] ?? 0) & 0x93) === 0x12
+              ? {
+                  ok: true,
+                  condition: { online: true, paperOut: false, coverOpen: false, error: false },
+                }
+              : { ok: false, reason: 'not a status byte' },
+        },
+      },
+    ]);
+    q.start();
+    q.enqueue({ jobKey: 'g1', printerId: 'receipt', kind: 'receipt', bytes: text('x') });
+    await until(() => q.state('receipt')?.state === 'error');
+    expect(q.state('receipt')).toMatchObject({
+      queued: 1,
+      lastError: 'unreadable status: not a status byte',
+    });
+    await q.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('retries a job whose printer closed the connection mid-job', async () => {
+    let connections = 0;
+    const received: Buffer[] = [];
+    const server = createServer((socket) => {
+      connections += 1;
+      const chunks: Buffer[] = [];
+      if (connections === 1) {
+        socket.once('data', () => socket.resetAndDestroy()); // the first time, it drops the job (RST)
+      } else {
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('end', () => {
+          received.push(Buffer.concat(chunks));
+          socket.end();
+        });
+      }
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const q = queue(join(dir, 'hangup.db'), [
+      { id: 'kitchen', name: 'Kitchen', transport: new TcpTransport('127.0.0.1', port) },
+    ]);
+    q.start();
+    q.enqueue({
+      jobKey: 'h1',
+      printerId: 'kitchen',
+      kind: 'kitchen',
+      bytes: new Uint8Array(64 * 1024).fill(0x41),
+    });
+    await until(() => received.length === 1);
+    expect(received[0]?.length).toBe(64 * 1024);
+    expect(connections).toBeGreaterThanOrEqual(2);
+    await q.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});
+
 describe('serial printer', () => {
   it('sends a job through serialport (mock binding)', async () => {
     MockBinding.createPort('/dev/ttyPOS0', { record: true });

@@ -8,6 +8,10 @@ import {
 } from './transport.js';
 
 const UNREACHABLE = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'];
+/** How long after our last byte a printer that keeps the connection open is trusted. */
+const SETTLE_MS = 1_000;
+
+type Failed = { ok: false; reason: TransportFailure; message: string };
 
 /**
  * A networked printer on raw TCP (port 9100, "JetDirect"). One connection per job: printers
@@ -24,12 +28,25 @@ export class TcpTransport implements PrinterTransport {
     this.description = `tcp://${host}:${port}`;
   }
 
+  /**
+   * Raw port 9100 has no acknowledgement, so how the connection ends is the answer: the printer
+   * closing it cleanly after our last byte means it took the job; a reset or an error means it
+   * did not, and the job is sent again. A printer that never closes its side is counted as done
+   * after `SETTLE_MS` without a reset.
+   */
   send(bytes: Uint8Array, timeoutMs: number): Promise<SendResult> {
+    let flushed = false;
     return this.#exchange<SendResult>(
       timeoutMs,
-      'the printer closed the connection',
+      (hadError) =>
+        flushed && !hadError
+          ? { ok: true }
+          : failure('closed-early', 'the printer hung up mid-job'),
       (socket, done) => {
-        socket.end(bytes, () => done({ ok: true }));
+        socket.end(bytes, () => {
+          flushed = true;
+          setTimeout(() => done({ ok: true }), SETTLE_MS).unref();
+        });
       },
     );
   }
@@ -37,7 +54,7 @@ export class TcpTransport implements PrinterTransport {
   requestStatus(request: Uint8Array, replyBytes: number, timeoutMs: number): Promise<StatusReply> {
     return this.#exchange<StatusReply>(
       timeoutMs,
-      'closed before the status reply',
+      () => failure('closed-early', 'closed before the status reply'),
       (socket, done) => {
         const received: Buffer[] = [];
         let length = 0;
@@ -55,18 +72,19 @@ export class TcpTransport implements PrinterTransport {
   async close(): Promise<void> {}
 
   /**
-   * Connect, run `talk`, and settle exactly once: with what `talk` reports, or with the
-   * failure that came first (refused, timed out, closed early).
+   * Connect, run `talk`, and settle exactly once: with what `talk` reports, with what the
+   * connection's end means (`onClose`), or with the failure that came first (refused, timed
+   * out, reset).
    */
   #exchange<T extends { ok: boolean }>(
     timeoutMs: number,
-    closedEarly: string,
-    talk: (socket: Socket, done: (result: T) => void) => void,
-  ): Promise<T | { ok: false; reason: TransportFailure; message: string }> {
+    onClose: (hadError: boolean) => T | Failed,
+    talk: (socket: Socket, done: (result: T | Failed) => void) => void,
+  ): Promise<T | Failed> {
     return new Promise((resolve) => {
       const socket = new Socket();
       let settled = false;
-      const done = (result: T | { ok: false; reason: TransportFailure; message: string }) => {
+      const done = (result: T | Failed) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -80,7 +98,7 @@ export class TcpTransport implements PrinterTransport {
       socket.once('error', (err: NodeJS.ErrnoException) =>
         done(failure(UNREACHABLE.includes(err.code ?? '') ? 'unreachable' : 'error', err)),
       );
-      socket.once('close', () => done(failure('closed-early', closedEarly)));
+      socket.once('close', (hadError) => done(onClose(hadError)));
       socket.connect(this.port, this.host, () => talk(socket, done));
     });
   }
