@@ -19,7 +19,7 @@
  * BENCH_FLOOR_S (10), BENCH_HUB_NODE_ARGS (space-separated `node` flags for the hub only,
  * e.g. `--cpu-prof --cpu-prof-dir=/tmp/hub-prof`; the profile is written when the hub stops).
  */
-import { onCleanup, runCleanups } from './lib/cleanup.js';
+import { onCleanup, runBenchmark } from './lib/cleanup.js';
 import { HttpClient } from './lib/http.js';
 import { type RunningHub, startHub } from './lib/hub.js';
 import { type LoadOptions, type LoadResult, runClosedLoop, runFixedRate } from './lib/load.js';
@@ -279,14 +279,4 @@ async function main(): Promise<number> {
   return tooManyErrors ? 1 : 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  console.error(`benchmark failed: ${(err as Error).stack ?? err}`);
-} finally {
-  await runCleanups();
-}
-process.exitCode = code;
-// Anything still holding the event loop (a stuck socket) must not keep the process alive.
-setTimeout(() => process.exit(code), 2_000).unref();
+await runBenchmark(main);

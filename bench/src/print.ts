@@ -11,7 +11,7 @@
  * Environment: BENCH_RECEIPTS (200), BENCH_HUB_NODE_ARGS (flags for the hub's node).
  */
 import { performance } from 'node:perf_hooks';
-import { onCleanup, runCleanups } from './lib/cleanup.js';
+import { onCleanup, runBenchmark } from './lib/cleanup.js';
 import { HttpClient } from './lib/http.js';
 import { startHub } from './lib/hub.js';
 import { startNullPrinter } from './lib/null-printer.js';
@@ -83,13 +83,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  console.error(`benchmark failed: ${(err as Error).stack ?? err}`);
-} finally {
-  await runCleanups();
-}
-process.exitCode = code;
-setTimeout(() => process.exit(code), 2_000).unref();
+await runBenchmark(main);

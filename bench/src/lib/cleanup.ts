@@ -39,3 +39,21 @@ async function exitAfterCleanup(code: number, signal: string): Promise<void> {
   await runCleanups();
   process.exit(code);
 }
+
+/**
+ * Run a benchmark's `main` as the process: its return value is the exit code, a throw is a
+ * failed benchmark (exit 1), clean-up runs either way, and nothing left holding the event loop
+ * (a stuck socket) keeps the process alive afterwards.
+ */
+export async function runBenchmark(main: () => Promise<number>): Promise<void> {
+  let code = 1;
+  try {
+    code = await main();
+  } catch (err) {
+    console.error(`benchmark failed: ${(err as Error).stack ?? err}`);
+  } finally {
+    await runCleanups();
+  }
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2_000).unref();
+}

@@ -241,7 +241,6 @@ export class OrderStore {
            discount_cents = @discountCents, tax_cents = @taxCents, total_cents = @totalCents
          WHERE id = @id`,
       ),
-      itemOwner: db.prepare('SELECT order_id FROM order_items WHERE id = ?'),
       history: db.prepare(
         'INSERT INTO order_history (order_id, at, from_status, to_status, by, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -303,10 +302,6 @@ export class OrderStore {
   update(order: OrderRecord, searchText: string): void {
     this.#stmts.updateOrder.run({ ...orderParams(order), searchText });
     for (const item of order.items) this.#stmts.updateItem.run(item);
-  }
-
-  itemOrderId(itemId: string): string | undefined {
-    return (this.#stmts.itemOwner.get(itemId) as { order_id: string } | undefined)?.order_id;
   }
 
   recordHistory(

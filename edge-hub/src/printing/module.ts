@@ -1,7 +1,6 @@
 import type { OrderCreatedV1, OrderModifiedV1 } from '@pos/contracts';
 import {
   buildKitchenTicket,
-  buildReceipt,
   demoPrintingConfig,
   type LayoutOptions,
   type PrinterConfig,
@@ -202,5 +201,3 @@ export function printingModule(options: PrintingModuleOptions = {}): PrintingMod
     },
   };
 }
-
-export { buildReceipt };

@@ -81,12 +81,6 @@ export class PrintStore {
         `SELECT ${COLUMNS} FROM print_job WHERE status = 'queued' AND (? IS NULL OR printer_id = ?) ORDER BY id`,
       ),
       ofReference: db.prepare(`SELECT ${COLUMNS} FROM print_job WHERE reference = ? ORDER BY id`),
-      recent: db.prepare(
-        `SELECT ${COLUMNS} FROM print_job WHERE printer_id = ? ORDER BY id DESC LIMIT ?`,
-      ),
-      counts: db.prepare(
-        "SELECT printer_id AS printerId, count(*) AS queued, min(created_at) AS oldest FROM print_job WHERE status = 'queued' GROUP BY printer_id",
-      ),
       move: db.prepare(
         "UPDATE print_job SET printer_id = ?, next_attempt_at = ? WHERE printer_id = ? AND status = 'queued'",
       ),
@@ -141,14 +135,6 @@ export class PrintStore {
 
   ofReference(reference: string): PrintJob[] {
     return this.#s.ofReference.all(reference) as PrintJob[];
-  }
-
-  recent(printerId: string, limit: number): PrintJob[] {
-    return this.#s.recent.all(printerId, limit) as PrintJob[];
-  }
-
-  waiting(): { printerId: string; queued: number; oldest: number }[] {
-    return this.#s.counts.all() as { printerId: string; queued: number; oldest: number }[];
   }
 
   /** Move every waiting job of one printer to another (failover), keeping their order. */

@@ -114,10 +114,6 @@ export class Inbox {
       )
       .all(this.consumer) as DeadLetter[];
   }
-
-  markReplayed(id: number): void {
-    this.db.prepare('UPDATE dead_letter SET replayed_at = ? WHERE id = ?').run(this.clock(), id);
-  }
 }
 
 export interface DeadLetter {
