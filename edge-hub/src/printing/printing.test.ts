@@ -138,6 +138,12 @@ describe('kitchen tickets and receipts', () => {
     await eventually(() =>
       receipt.jobs({ includeUnprinted: true }).some((j) => j.commands.includes('drawer:pin2')),
     );
+    const log = await manager.get('/api/v1/drawer/log');
+    expect(log.body.openings[0]).toMatchObject({
+      printerId: 'receipt',
+      reason: 'change for a fifty',
+    });
+    expect((await cashier.get('/api/v1/drawer/log')).status).toBe(403);
   });
 });
 

@@ -192,6 +192,13 @@ export function printingRoutes(router: SecureRouter, p: Printing): SecureRouter 
     }),
   );
   router.get(
+    '/api/v1/drawer/log',
+    ['manager'],
+    handle({}, () => ({
+      openings: p.rows.drawerLog(100).map((o) => ({ ...o, at: new Date(o.at).toISOString() })),
+    })),
+  );
+  router.get(
     '/api/v1/printing/config',
     ['manager'],
     handle({}, () => p.config),
