@@ -35,10 +35,21 @@ describe('EVENT_TYPES', () => {
   it('lists every event the seed names, as {service}.{event}.v1', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
       [
-        ...['created', 'confirmed', 'preparing', 'ready', 'pickedup', 'cancelled', 'modified'].map(
-          (e) => `order.${e}.v1`,
+        ...[
+          'created',
+          'confirmed',
+          'preparing',
+          'ready',
+          'pickedup',
+          'cancelled',
+          'modified',
+          // Beyond the seed: a paid-first order's failed payment (saga compensation, §7.4).
+          'paymentfailed',
+        ].map((e) => `order.${e}.v1`),
+        // Beyond the seed: a card tip adjusted after authorisation.
+        ...['initiated', 'completed', 'failed', 'refundprocessed', 'tipadjusted'].map(
+          (e) => `payment.${e}.v1`,
         ),
-        ...['initiated', 'completed', 'failed', 'refundprocessed'].map((e) => `payment.${e}.v1`),
         ...['levelchanged', 'lowstockalert', 'received', 'adjusted'].map(
           (e) => `inventory.${e}.v1`,
         ),

@@ -114,6 +114,12 @@ export const EVENT_SAMPLES: WirePayloads = {
     modifiedBy: SAMPLE_IDS.cashier,
     at,
   },
+  'order.paymentfailed.v1': {
+    orderId: SAMPLE_IDS.order,
+    paymentId: SAMPLE_IDS.payment,
+    reason: 'card declined',
+    at,
+  },
   'payment.initiated.v1': {
     paymentId: SAMPLE_IDS.payment,
     orderId: SAMPLE_IDS.order,
@@ -154,13 +160,24 @@ export const EVENT_SAMPLES: WirePayloads = {
     currency: 'USD',
     reason: 'cold fries',
     approvedBy: SAMPLE_IDS.manager,
+    tender: 'card',
+    voided: false,
+  },
+  'payment.tipadjusted.v1': {
+    paymentId: SAMPLE_IDS.payment,
+    orderId: SAMPLE_IDS.order,
+    previousTipCents: 0,
+    tipCents: 600,
+    currency: 'USD',
+    adjustedBy: SAMPLE_IDS.cashier,
+    at,
   },
   'inventory.levelchanged.v1': {
     ingredientId: 'beef-patty',
     unit: 'each',
     previous: 40,
     current: 36,
-    reason: 'reserve',
+    reason: 'consume',
     orderId: SAMPLE_IDS.order,
   },
   'inventory.lowstockalert.v1': {

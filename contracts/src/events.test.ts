@@ -72,6 +72,10 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
     { why: 'empty reason', changes: [['reason', '']], path: 'reason' },
     { why: 'no reason', changes: [['reason', REMOVE]], path: 'reason' },
   ],
+  'order.paymentfailed.v1': [
+    { why: 'no payment', changes: [['paymentId', REMOVE]], path: 'paymentId' },
+    { why: 'payment id not a UUID', changes: [['paymentId', 'p-1']], path: 'paymentId' },
+  ],
   'order.modified.v1': [
     {
       why: 'nothing changed',
@@ -114,6 +118,10 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
   'payment.refundprocessed.v1': [
     { why: 'no approver', changes: [['approvedBy', REMOVE]], path: 'approvedBy' },
     { why: 'negative refund', changes: [['amountCents', -450]], path: 'amountCents' },
+  ],
+  'payment.tipadjusted.v1': [
+    { why: 'negative tip', changes: [['tipCents', -1]], path: 'tipCents' },
+    { why: 'no adjuster', changes: [['adjustedBy', REMOVE]], path: 'adjustedBy' },
   ],
   'inventory.levelchanged.v1': [
     { why: 'fractional level', changes: [['current', 1.5]], path: 'current' },

@@ -3,6 +3,7 @@ import type { HubModule } from './hub.js';
 import { type InventoryModuleOptions, inventoryModule } from './inventory/module.js';
 import { menuModule } from './menu/module.js';
 import { type OrderModuleOptions, orderModule } from './orders/module.js';
+import { type PaymentModuleOptions, paymentModule } from './payments/module.js';
 import { type PrintingModuleOptions, printingModule } from './printing/module.js';
 import { staffModule } from './staff/module.js';
 
@@ -10,6 +11,7 @@ export interface HubModulesOptions {
   orders?: Pick<OrderModuleOptions, 'beforeCommit' | 'policy'>;
   inventory?: Pick<InventoryModuleOptions, 'seed' | 'recovery'>;
   printing?: Pick<PrintingModuleOptions, 'initialConfig'>;
+  payments?: Pick<PaymentModuleOptions, 'readers' | 'policy' | 'forwardEveryMs'>;
 }
 
 /**
@@ -45,5 +47,27 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
         .stations.find((s) => s.id === id)?.name ?? id,
     ...options.printing,
   });
-  return [staff, menu, orders, inventory, printing];
+  const payments = paymentModule({
+    orders: () => orders.ledger(),
+    approvals: () => staff.service(),
+    printing: () => {
+      try {
+        return printing.printing();
+      } catch {
+        return undefined;
+      }
+    },
+    staffName: (id) =>
+      staff
+        .service()
+        .list()
+        .find((m) => m.id === id)?.name ?? id,
+    categoryName: (id) =>
+      menu
+        .service()
+        .current()
+        .categories.find((c) => c.id === id)?.name ?? id,
+    ...options.payments,
+  });
+  return [staff, menu, orders, inventory, printing, payments];
 }

@@ -54,3 +54,56 @@ export interface OrderDirectory {
    */
   exists(orderId: string, reservationId?: string): boolean;
 }
+
+/** One line of an order as the payment service sees it (live quantity, voids removed). */
+export interface PayableLine {
+  orderItemId: string;
+  name: string;
+  categoryId: string;
+  seat: number | null;
+  quantity: number;
+  /** Net of discounts, tax included where it is added on top. */
+  totalCents: number;
+  /** Pre-tax net (what a service charge is charged on). */
+  netCents: number;
+}
+
+/** What the payment service reads from the order service (in-process, like the seed's REST). */
+export interface PayableOrder {
+  id: string;
+  number: number;
+  businessDate: string;
+  type: 'dine-in' | 'takeout' | 'pickup';
+  status: string;
+  tableId: string | null;
+  currency: string;
+  totalCents: number;
+  serviceChargeCents: number;
+  /** The server who rang it up: card tips are theirs. */
+  createdBy: string | null;
+  customer: Record<string, string> | null;
+  lines: PayableLine[];
+}
+
+/** The day's sales as the order service recorded them, for X and Z reports. */
+export interface DaySales {
+  orders: number;
+  guests: number;
+  itemsSold: number;
+  grossSalesCents: number;
+  discounts: { count: number; amountCents: number };
+  serviceChargeCents: number;
+  taxes: { rateBasisPoints: number; amountCents: number }[];
+  categories: { categoryId: string; quantity: number; amountCents: number }[];
+  voids: { count: number; amountCents: number };
+  /** Orders of the day not fully paid and not cancelled. */
+  openChecks: { count: number; amountCents: number };
+  cancelled: number;
+}
+
+export interface OrderLedger {
+  /** The order to pay, or undefined when there is no such order. */
+  payable(orderId: string): PayableOrder | undefined;
+  /** Sales of one business day (orders created that day, cancelled ones left out). */
+  daySales(businessDate: string): DaySales;
+}

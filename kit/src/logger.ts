@@ -28,6 +28,8 @@ export function createLogger(options: LoggerOptions): Logger {
         '*.token',
         '*.refreshToken',
         '*.accessToken',
+        '*.cardNumber',
+        '*.pan',
       ],
       censor: '[redacted]',
     },

@@ -139,6 +139,18 @@ export const OrderCancelledV1 = z.object({
 });
 export type OrderCancelledV1 = z.infer<typeof OrderCancelledV1>;
 
+/**
+ * A paid-first (takeout or pickup) order whose payment failed before anything was paid: its
+ * stock is given back (saga compensation, seed §7.4) until another payment confirms it.
+ */
+export const OrderPaymentFailedV1 = z.object({
+  orderId: OrderId,
+  paymentId: PaymentId,
+  reason: Reason,
+  at: Timestamp,
+});
+export type OrderPaymentFailedV1 = z.infer<typeof OrderPaymentFailedV1>;
+
 export const VoidedLine = z.object({
   orderItemId: OrderItemId,
   quantity: LineQuantity,
@@ -184,4 +196,5 @@ export const orderEvents = {
   'order.pickedup.v1': OrderPickedUpV1,
   'order.cancelled.v1': OrderCancelledV1,
   'order.modified.v1': OrderModifiedV1,
+  'order.paymentfailed.v1': OrderPaymentFailedV1,
 } as const;

@@ -32,6 +32,10 @@ export const PaymentFailureReason = z.enum([
   'cancelled',
   'processor-unavailable',
   'offline-limit-exceeded',
+  /** The guest pulled the card out before the reader finished. */
+  'card-removed',
+  /** The reader is switched off, unplugged or busy with another payment. */
+  'reader-unavailable',
   'error',
 ]);
 export type PaymentFailureReason = z.infer<typeof PaymentFailureReason>;
@@ -101,12 +105,32 @@ export const PaymentRefundProcessedV1 = z.object({
   reason: Reason,
   /** The manager who approved; refunds always need one. */
   approvedBy: UserId,
+  /** The tender the money went back to (always the payment's own). */
+  tender: Tender.optional(),
+  /**
+   * The payment was voided before it was captured: no money moved, so the order owes that
+   * amount again. A refund (false or absent) gives money back and leaves the order paid.
+   */
+  voided: z.boolean().optional(),
 });
 export type PaymentRefundProcessedV1 = z.infer<typeof PaymentRefundProcessedV1>;
+
+/** A card tip added or changed after the card was authorised (signed-slip dine-in). */
+export const PaymentTipAdjustedV1 = z.object({
+  paymentId: PaymentId,
+  orderId: OrderId,
+  previousTipCents: NonNegativeCents,
+  tipCents: NonNegativeCents,
+  currency: Currency,
+  adjustedBy: UserId,
+  at: Timestamp,
+});
+export type PaymentTipAdjustedV1 = z.infer<typeof PaymentTipAdjustedV1>;
 
 export const paymentEvents = {
   'payment.initiated.v1': PaymentInitiatedV1,
   'payment.completed.v1': PaymentCompletedV1,
   'payment.failed.v1': PaymentFailedV1,
   'payment.refundprocessed.v1': PaymentRefundProcessedV1,
+  'payment.tipadjusted.v1': PaymentTipAdjustedV1,
 } as const;

@@ -233,6 +233,31 @@ export class InventoryService implements InventoryPort {
     this.#settle(r, 'consume', who, reason);
   }
 
+  /**
+   * released → committed again: a paid-first order whose payment failed was paid after all, so
+   * the stock its failure gave back is taken again (it may dip below zero: the food is sold).
+   */
+  retakeReservation(r: ReservationRow, who: string): void {
+    if (r.status !== 'released') return;
+    const totals = new Map<string, number>();
+    for (const l of this.rows.linesOf(r.id)) {
+      if (l.quantity > 0)
+        totals.set(l.ingredientId, (totals.get(l.ingredientId) ?? 0) + l.quantity);
+    }
+    this.rows.setStatus(r.id, 'committed', this.now());
+    const changes = [...totals].map(([ingredientId, quantity]) => ({
+      ingredientId,
+      kind: 'reserve' as const,
+      quantity,
+      onHandDelta: 0,
+      reservedDelta: quantity,
+      reservationId: r.id,
+      orderId: r.orderId,
+      reason: 'paid after a failed payment',
+    }));
+    this.applyChanges(changes, who);
+  }
+
   commitReservation(r: ReservationRow): void {
     if (r.status === 'held') this.rows.setStatus(r.id, 'committed', this.now());
   }

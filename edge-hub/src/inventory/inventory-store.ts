@@ -159,6 +159,8 @@ export interface ReservationRow {
   orderId: string;
   status: ReservationStatus;
   createdAt: number;
+  /** Why it was released or consumed (only read where listed with it). */
+  settleReason?: string | null;
 }
 
 export interface ReservationLineRow {
@@ -240,7 +242,8 @@ export class InventoryStore {
          FROM reservations WHERE id = ?`,
       ),
       reservationsOfOrder: p(
-        `SELECT id, order_id AS orderId, status, created_at AS createdAt
+        `SELECT id, order_id AS orderId, status, created_at AS createdAt,
+                settle_reason AS settleReason
          FROM reservations WHERE order_id = ? ORDER BY created_at, id`,
       ),
       staleHeld: p(

@@ -14,7 +14,12 @@ export const ORDER_EVENT_TYPES = [
   'order.modified.v1',
   'order.cancelled.v1',
   'order.pickedup.v1',
+  'order.paymentfailed.v1',
+  'order.confirmed.v1',
 ] as const satisfies readonly EventType[];
+
+/** Releases made because a paid-first order's payment failed start with this. */
+const PAYMENT_FAILED = 'payment failed';
 
 export function applyOrderEvent(svc: InventoryService, event: AnyEvent, logger: Logger): void {
   switch (event.EventType) {
@@ -38,6 +43,23 @@ export function applyOrderEvent(svc: InventoryService, event: AnyEvent, logger: 
       const who = p.cancelledBy ?? event.Source;
       for (const r of svc.rows.reservationsOfOrder(p.orderId)) {
         svc.releaseReservation(r, who, `order cancelled: ${p.reason}`);
+      }
+      return;
+    }
+    case 'order.paymentfailed.v1': {
+      // Saga compensation (seed §7.4): the stock goes back on the shelf until someone pays.
+      const p = event.Payload;
+      for (const r of svc.rows.reservationsOfOrder(p.orderId)) {
+        svc.releaseReservation(r, event.Source, `${PAYMENT_FAILED}: ${p.reason}`);
+      }
+      return;
+    }
+    case 'order.confirmed.v1': {
+      const p = event.Payload;
+      for (const r of svc.rows.reservationsOfOrder(p.orderId)) {
+        if (r.status === 'released' && r.settleReason?.startsWith(PAYMENT_FAILED)) {
+          svc.retakeReservation(r, event.Source);
+        }
       }
       return;
     }

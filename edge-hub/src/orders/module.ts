@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { EventType } from '@pos/contracts';
 import { idempotency, idempotencySchema, SqliteIdempotencyStore } from '@pos/kit';
 import type { HubModule } from '../hub.js';
-import type { InventoryPort, MenuCatalog } from '../ports.js';
+import type { InventoryPort, MenuCatalog, OrderLedger } from '../ports.js';
 import { ServiceStore } from '../service-store.js';
 import type { Approvals } from '../staff/staff-service.js';
 import { demoFloor } from './demo-floor.js';
+import { orderLedger } from './order-ledger.js';
 import { type OrderPolicy, OrderService } from './order-service.js';
 import { OrderStore, orderSchema } from './order-store.js';
 import { orderRoutes } from './routes.js';
@@ -20,15 +22,32 @@ export interface OrderModuleOptions {
 export interface OrderModule extends HubModule {
   /** The running order service (its `exists` is inventory's OrderDirectory). */
   service(): OrderService;
+  /** What the payment service reads: orders to pay and the day's sales. */
+  ledger(): OrderLedger;
 }
+
+const CONSUMER = 'orders';
+const PAYMENT_EVENTS = [
+  'payment.completed.v1',
+  'payment.failed.v1',
+  'payment.refundprocessed.v1',
+] as const satisfies readonly EventType[];
 
 export function orderModule(options: OrderModuleOptions): OrderModule {
   let service: OrderService | undefined;
+  let ledger: OrderLedger | undefined;
   return {
     name: 'orders',
     service: () => {
       if (!service) throw new Error('the order module has not started');
       return service;
+    },
+    ledger: () => {
+      if (!ledger) throw new Error('the order module has not started');
+      return ledger;
+    },
+    subscribe(subscriptions) {
+      subscriptions.add(CONSUMER, PAYMENT_EVENTS);
     },
     async start(ctx) {
       const store = await ServiceStore.open(ctx, {
@@ -54,6 +73,9 @@ export function orderModule(options: OrderModuleOptions): OrderModule {
         },
         ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
       });
+      const running = service;
+      ledger = orderLedger(orders);
+      await store.consume(CONSUMER, PAYMENT_EVENTS, (event) => running.applyPaymentEvent(event));
       const router = ctx.secureRouter();
       const keys = new SqliteIdempotencyStore(store.db);
       router.router.use(
@@ -63,14 +85,18 @@ export function orderModule(options: OrderModuleOptions): OrderModule {
       orderRoutes(router, service, orders);
       return {
         routes: (app) => app.use(router.router),
-        close: () => store.close(),
+        close: async () => {
+          service = undefined;
+          ledger = undefined;
+          await store.close();
+        },
       };
     },
   };
 }
 
 /** Keys are scoped per session without keeping the token itself in the database. */
-function principalOf(authorization: string | undefined): string {
+export function principalOf(authorization: string | undefined): string {
   return authorization
     ? createHash('sha256').update(authorization).digest('hex').slice(0, 32)
     : '-';

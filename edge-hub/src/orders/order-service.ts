@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { uuidv7 } from '@pos/contracts';
+import { type AnyEvent, uuidv7 } from '@pos/contracts';
 import { AppError, type FieldError } from '@pos/kit';
 import type { InventoryPort, MenuCatalog, OrderDirectory, ReservationLine } from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
-import { hasRole } from '../staff/access.js';
-import type { StaffPrincipal } from '../staff/sessions.js';
+import { type Actor, managerApproval } from '../staff/approval.js';
 import type { Approvals } from '../staff/staff-service.js';
 import { businessDate } from './business-day.js';
 import type {
@@ -39,18 +38,14 @@ export interface OrderDeps {
   beforeCommit?: (step: 'create' | 'modify') => void;
 }
 
-/** Who is acting and from where (for manager approval and PIN throttling). */
-export interface Actor {
-  staff: StaffPrincipal;
-  source: string;
-}
-
 const STATUS_EVENT = {
   PREPARING: 'order.preparing.v1',
   READY: 'order.ready.v1',
   PICKED_UP: 'order.pickedup.v1',
   COMPLETED: 'order.pickedup.v1',
 } as const;
+
+export type { Actor };
 
 export class OrderService implements OrderDirectory {
   constructor(private readonly d: OrderDeps) {}
@@ -306,6 +301,79 @@ export class OrderService implements OrderDirectory {
     });
   }
 
+  /**
+   * The order's side of payments (seed §5.5 step 6), applied inside the inbox transaction of the
+   * consumed event. A fully paid order waiting for payment is confirmed; a paid-first order whose
+   * only payment failed becomes PAYMENT_FAILED and gives its stock back (seed §7.4).
+   */
+  applyPaymentEvent(event: AnyEvent): void {
+    const now = this.d.clock();
+    switch (event.EventType) {
+      case 'payment.completed.v1': {
+        const p = event.Payload;
+        if (!this.d.orders.exists(p.orderId)) return;
+        this.d.orders.recordPayment(p.paymentId, p.orderId, p.amountCents, now);
+        this.#followPayments(p.orderId, p.paymentId, now);
+        return;
+      }
+      case 'payment.refundprocessed.v1': {
+        const p = event.Payload;
+        if (!this.d.orders.exists(p.orderId)) return;
+        this.d.orders.recordRefund(p.paymentId, p.amountCents, p.voided === true);
+        this.#followPayments(p.orderId, p.paymentId, now);
+        return;
+      }
+      case 'payment.failed.v1': {
+        const p = event.Payload;
+        const order = this.d.orders.get(p.orderId);
+        // Dine-in checks stay open on a decline: the guest pays another way.
+        if (!order || order.type === 'dine-in') return;
+        if (order.status !== 'PENDING' || order.paymentStatus !== 'UNPAID') return;
+        const reason = `payment ${p.reason.replace('-', ' ')}`;
+        this.#setStatus(order, 'PAYMENT_FAILED', null, reason, now);
+        order.version += 1;
+        this.d.orders.update(order, searchText(order));
+        this.d.store.emit('order.paymentfailed.v1', {
+          orderId: order.id,
+          paymentId: p.paymentId,
+          reason,
+          at: new Date(now).toISOString(),
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #followPayments(orderId: string, paymentId: string, now: number): void {
+    const order = this.get(orderId);
+    const { paidCents, refundedCents } = this.d.orders.paymentTotals(orderId);
+    const paymentStatus =
+      paidCents > 0 && refundedCents >= paidCents
+        ? 'REFUNDED'
+        : paidCents >= order.totalCents && paidCents > 0
+          ? 'PAID'
+          : paidCents > 0
+            ? 'PARTIALLY_PAID'
+            : 'UNPAID';
+    const confirm =
+      paymentStatus === 'PAID' && (order.status === 'PENDING' || order.status === 'PAYMENT_FAILED');
+    if (paymentStatus === order.paymentStatus && !confirm) return;
+    order.paymentStatus = paymentStatus;
+    if (confirm) {
+      this.#setStatus(order, 'CONFIRMED', null, 'paid', now);
+      this.d.store.emit('order.confirmed.v1', {
+        orderId,
+        paymentId,
+        confirmedAt: new Date(now).toISOString(),
+      });
+    }
+    order.version += 1;
+    order.updatedAt = now;
+    this.d.orders.update(order, searchText(order));
+  }
+
   #setStatus(
     order: OrderRecord,
     to: OrderStatus,
@@ -408,29 +476,8 @@ export class OrderService implements OrderDirectory {
     return needs ? this.#approve(actor, approval, 'this discount') : null;
   }
 
-  /** The approving manager's id, or null when the actor is one; a 403 otherwise. */
-  async #approve(
-    actor: Actor,
-    approval: { managerPin: string } | undefined,
-    what: string,
-  ): Promise<string | null> {
-    if (hasRole(actor.staff, 'manager')) return null;
-    if (!approval) {
-      throw new AppError('forbidden', `A manager must approve ${what}`, {
-        extra: { needsApproval: true },
-      });
-    }
-    const check = await this.d.approvals().approve(approval.managerPin, actor.source);
-    if (check.ok) return check.staff.id;
-    if (check.reason === 'locked') {
-      const seconds = Math.ceil((check.retryAfterMs ?? 0) / 1000);
-      throw new AppError('rate-limited', `Too many wrong PINs; try again in ${seconds} s`, {
-        headers: { 'Retry-After': String(seconds) },
-      });
-    }
-    throw new AppError('forbidden', 'That is not a manager PIN', {
-      extra: { needsApproval: true },
-    });
+  #approve(actor: Actor, approval: { managerPin: string } | undefined, what: string) {
+    return managerApproval(this.d.approvals(), actor, approval, what);
   }
 
   #serviceCharge(type: string, guests: number | null): number {

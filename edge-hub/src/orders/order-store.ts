@@ -98,6 +98,23 @@ export const orderSchema: Schema = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'payments the order has heard of',
+      up: `
+        -- What the payment service said about this order (payment.* events), so the order's
+        -- payment status is computed from the payments themselves, whatever order they came in.
+        CREATE TABLE order_payments (
+          payment_id TEXT PRIMARY KEY,
+          order_id TEXT NOT NULL REFERENCES orders (id),
+          amount_cents INTEGER NOT NULL,
+          refunded_cents INTEGER NOT NULL DEFAULT 0,
+          voided INTEGER NOT NULL DEFAULT 0,
+          at INTEGER NOT NULL
+        );
+        CREATE INDEX order_payments_order ON order_payments (order_id);
+      `,
+    },
   ],
 };
 
@@ -334,6 +351,38 @@ export class OrderStore {
       approvedBy: string | null;
       at: number;
     }[];
+  }
+
+  /** Idempotent: a payment is recorded once, whatever the number of deliveries. */
+  recordPayment(paymentId: string, orderId: string, amountCents: number, at: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO order_payments (payment_id, order_id, amount_cents, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (payment_id) DO NOTHING`,
+      )
+      .run(paymentId, orderId, amountCents, at);
+  }
+
+  /** A refund (money back, the order stays paid) or a void (the payment never counted). */
+  recordRefund(paymentId: string, amountCents: number, voided: boolean): void {
+    this.db
+      .prepare(
+        voided
+          ? 'UPDATE order_payments SET voided = 1 WHERE payment_id = ?'
+          : 'UPDATE order_payments SET refunded_cents = refunded_cents + ? WHERE payment_id = ?',
+      )
+      .run(...(voided ? [paymentId] : [amountCents, paymentId]));
+  }
+
+  /** Paid (voids left out) and refunded so far. */
+  paymentTotals(orderId: string): { paidCents: number; refundedCents: number } {
+    return this.db
+      .prepare(
+        `SELECT COALESCE(SUM(CASE WHEN voided = 0 THEN amount_cents ELSE 0 END), 0) AS paidCents,
+                COALESCE(SUM(CASE WHEN voided = 0 THEN refunded_cents ELSE 0 END), 0) AS refundedCents
+         FROM order_payments WHERE order_id = ?`,
+      )
+      .get(orderId) as { paidCents: number; refundedCents: number };
   }
 
   recordVoid(v: {

@@ -1,15 +1,20 @@
-import type { OrderCreatedV1, OrderModifiedV1 } from '@pos/contracts';
+import { randomUUID } from 'node:crypto';
+import type { Cents, OrderCreatedV1, OrderModifiedV1 } from '@pos/contracts';
 import {
   buildKitchenTicket,
+  buildReceipt,
   demoPrintingConfig,
+  drawerKickBytes,
   type LayoutOptions,
   type PrinterConfig,
   type PrinterSettings,
   PrintingConfig,
+  type PrintJob,
   PrintQueue,
   PrintStore,
   parseStatusReply,
   printQueueSchema,
+  type ReceiptTender,
   SerialTransport,
   statusRequestBytes,
   TcpTransport,
@@ -18,7 +23,13 @@ import type { HubContext, HubModule } from '../hub.js';
 import { ServiceStore } from '../service-store.js';
 import { PrintingStore, printingSchema } from './printing-store.js';
 import { printingRoutes } from './routes.js';
-import { applyModification, copyFromCreated, kitchenTickets, type OrderCopy } from './tickets.js';
+import {
+  applyModification,
+  copyFromCreated,
+  kitchenTickets,
+  type OrderCopy,
+  receiptData,
+} from './tickets.js';
 
 const CONSUMER = 'printing';
 const EVENTS = ['order.created.v1', 'order.modified.v1'] as const;
@@ -90,6 +101,91 @@ export class Printing {
       });
     }
     return jobs.length;
+  }
+
+  /**
+   * Print the guest's receipt for an order from the printers' copy of it, with the tenders
+   * taken so far; a cash sale opens the drawer with the same job. Undefined when the order has
+   * not reached the printers or no receipt printer is set up (the payment stands regardless).
+   */
+  printReceipt(r: {
+    orderId: string;
+    jobKey: string;
+    cashier: string;
+    tenders: ReceiptTender[];
+    tipCents?: number;
+    tipLine?: boolean;
+    openDrawer?: { reason: string; by: string };
+    printerId?: string;
+  }): PrintJob | undefined {
+    const copy = this.rows.orderCopy<OrderCopy>(r.orderId);
+    const printerId = r.printerId ?? this.config.receiptPrinterId;
+    const settings = this.config.printers.find((x) => x.id === printerId);
+    if (!copy || !settings) {
+      if (r.openDrawer) this.kickDrawer(r.openDrawer.reason, r.openDrawer.by);
+      return undefined;
+    }
+    const layout = this.layout(settings.id) as LayoutOptions;
+    const data = receiptData(
+      this.config,
+      copy,
+      new Date(this.ctx.clock()).toISOString(),
+      r.cashier,
+      () => 'Tax',
+    );
+    const drawer = r.openDrawer && settings.drawer ? { openDrawer: 2 as const } : {};
+    if (r.openDrawer && settings.drawer) {
+      this.rows.logDrawer(settings.id, r.openDrawer.reason, r.openDrawer.by, this.ctx.clock());
+    } else if (r.openDrawer) {
+      this.kickDrawer(r.openDrawer.reason, r.openDrawer.by);
+    }
+    return this.queue.enqueue({
+      jobKey: r.jobKey,
+      printerId: settings.id,
+      kind: 'receipt',
+      reference: r.orderId,
+      bytes: buildReceipt(
+        {
+          ...data,
+          tenders: r.tenders,
+          ...(r.tipCents ? { tipCents: r.tipCents as Cents } : {}),
+          ...(r.tipLine ? { tipLine: true } : {}),
+        },
+        { ...layout, ...drawer },
+      ),
+    });
+  }
+
+  /** Kick the cash drawer open and log who and why. Undefined when no printer has a drawer. */
+  kickDrawer(reason: string, by: string): PrintJob | undefined {
+    const settings = this.config.printers.find((x) => x.drawer);
+    if (!settings) return undefined;
+    this.rows.logDrawer(settings.id, reason, by, this.ctx.clock());
+    this.ctx.logger.info({ printer: settings.id, by, reason }, 'cash drawer opened');
+    return this.queue.enqueue({
+      jobKey: `drawer:${randomUUID()}`,
+      printerId: settings.id,
+      kind: 'drawer',
+      bytes: drawerKickBytes({ commandSet: settings.commandSet, pin: 2 }),
+    });
+  }
+
+  /** Print a document laid out for the receipt printer (X/Z reports). */
+  printDocument(
+    bytesOf: (layout: LayoutOptions) => Buffer,
+    kind: string,
+    reference: string,
+  ): PrintJob | undefined {
+    const printerId = this.config.receiptPrinterId;
+    const layout = printerId ? this.layout(printerId) : undefined;
+    if (!printerId || !layout) return undefined;
+    return this.queue.enqueue({
+      jobKey: `${kind}:${reference}:${randomUUID()}`,
+      printerId,
+      kind,
+      reference,
+      bytes: bytesOf(layout),
+    });
   }
 
   #newQueue(config: PrintingConfig): PrintQueue {

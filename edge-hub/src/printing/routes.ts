@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OrderId } from '@pos/contracts';
-import {
-  buildKitchenTicket,
-  buildReceipt,
-  drawerKickBytes,
-  PrintingConfig,
-  type PrintJob,
-} from '@pos/hardware';
+import { buildKitchenTicket, buildReceipt, PrintingConfig, type PrintJob } from '@pos/hardware';
 import { AppError, handle } from '@pos/kit';
 import { z } from 'zod';
 import { type SecureRouter, staffOf } from '../staff/access.js';
@@ -172,23 +166,10 @@ export function printingRoutes(router: SecureRouter, p: Printing): SecureRouter 
     '/api/v1/drawer/open',
     ['manager'],
     handle({ body: DrawerBody }, ({ body }, req, res) => {
-      const settings = p.config.printers.find((x) => x.drawer);
-      if (!settings) throw new AppError('conflict', 'No printer has a cash drawer');
-      const staff = staffOf(req);
-      p.rows.logDrawer(settings.id, body.reason, staff.userId, p.ctx.clock());
-      p.ctx.logger.info(
-        { printer: settings.id, by: staff.userId, reason: body.reason },
-        'cash drawer opened',
-      );
+      const job = p.kickDrawer(body.reason, staffOf(req).userId);
+      if (!job) throw new AppError('conflict', 'No printer has a cash drawer');
       res.status(202);
-      return jobView(
-        p.queue.enqueue({
-          jobKey: `drawer:${randomUUID()}`,
-          printerId: settings.id,
-          kind: 'drawer',
-          bytes: drawerKickBytes({ commandSet: settings.commandSet, pin: 2 }),
-        }),
-      );
+      return jobView(job);
     }),
   );
   router.get(

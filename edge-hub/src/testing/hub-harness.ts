@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { createLogger } from '@pos/kit';
 import { hubConfigFromEnv } from '../config.js';
 import { type Hub, type HubModule, startHub } from '../hub.js';
 import { type HubModulesOptions, hubModules } from '../modules.js';
+import { findCardNumbers } from './card-scan.js';
 
 export interface TestHub {
   hub: Hub;
@@ -49,7 +51,12 @@ export const PINS = {
  * bus like a terminal would.
  */
 export async function startTestHub(
-  options: HubModulesOptions & { modules?: () => HubModule[]; env?: Record<string, string> } = {},
+  options: HubModulesOptions & {
+    modules?: () => HubModule[];
+    env?: Record<string, string>;
+    /** Log level of the hub's log file (`{dir}/hub.log`). Default TEST_LOG_LEVEL or info. */
+    logLevel?: string;
+  } = {},
 ): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'pos-hub-'));
   const config = hubConfigFromEnv({
@@ -60,9 +67,22 @@ export async function startTestHub(
     STORE_TIMEZONE: 'America/Chicago',
     ...options.env,
   });
+  // The hub logs to a file in its data directory, written synchronously, so that `stop` can
+  // check every file the hub wrote (databases and log) for card numbers before removing them.
+  const logFd = openSync(join(dir, 'hub.log'), 'a');
   const logger = createLogger({
     service: 'test-hub',
-    level: process.env.TEST_LOG_LEVEL ?? 'silent',
+    level: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'info',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        try {
+          writeSync(logFd, chunk);
+        } catch {
+          // A line logged after the hub stopped (its file is closed) is dropped.
+        }
+        done();
+      },
+    }),
   });
   const make = options.modules ?? (() => hubModules(options));
   const first = make();
@@ -80,7 +100,13 @@ export async function startTestHub(
     },
     async stop() {
       await test.hub.stop();
+      closeSync(logFd);
+      const leaks = findCardNumbers(dir);
       rmSync(dir, { recursive: true, force: true });
+      if (leaks.length > 0) {
+        const where = leaks.map((l) => `…${l.last4} in ${l.file.slice(dir.length + 1)}`);
+        throw new Error(`card numbers were written to disk: ${where.join(', ')}`);
+      }
     },
   };
   return test;

@@ -177,8 +177,23 @@ describe('simulated reader: online outcomes', () => {
 });
 
 describe('simulated reader: tips, capture, void, refund', () => {
+  it('captures a tip added after authorisation, up to the tip-adjust allowance', async () => {
+    const r = await reader({ defaultCard: '4242424242424242', tipAdjustBasisPoints: 2_000 });
+    const req = request({ amountCents: cents(1000) });
+    const result = await collect(r, req);
+    if (result.outcome !== 'approved') throw new Error('expected approval');
+    const ref = { paymentId: req.paymentId, processorRef: result.processorRef };
+    expect(await r.capture({ ...ref, amountCents: cents(1201) })).toMatchObject({
+      reason: 'amount-too-large',
+    });
+    expect(await r.capture({ ...ref, amountCents: cents(1200) })).toMatchObject({
+      outcome: 'captured',
+      capturedCents: 1200,
+    });
+  });
+
   it('authorises amount plus tip and captures up to it', async () => {
-    const r = await reader({ defaultCard: '4242424242424242' });
+    const r = await reader({ defaultCard: '4242424242424242', tipAdjustBasisPoints: 0 });
     const req = request({ amountCents: cents(2000), tipCents: cents(300) });
     const result = await collect(r, req);
     if (result.outcome !== 'approved') throw new Error('expected approval');

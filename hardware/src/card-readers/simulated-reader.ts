@@ -48,6 +48,11 @@ export interface SimulatedReaderOptions {
   storeAndForward?: boolean;
   /** 'manual' (default) authorises only, like the Stripe adapter; 'automatic' also captures. */
   captureMethod?: 'manual' | 'automatic';
+  /**
+   * How far above the authorisation a capture may go, for tips added after the card was read
+   * (restaurant tip adjustment), in basis points of the authorised amount. Default 5 000 (50 %).
+   */
+  tipAdjustBasisPoints?: number;
   /** 32-byte key for offline blobs; persist it to forward blobs after a restart. */
   key?: Uint8Array;
   clock?: () => number;
@@ -108,6 +113,7 @@ export class SimulatedReader implements StoreAndForwardReader {
   private readonly timeoutMs: number;
   private readonly defaultEntryMode: EntryMode;
   private readonly captureMethod: 'manual' | 'automatic';
+  private readonly tipAdjustBasisPoints: number;
   private readonly key: Uint8Array;
   private readonly clock: () => number;
   private readonly logger: Logger | undefined;
@@ -127,6 +133,7 @@ export class SimulatedReader implements StoreAndForwardReader {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.defaultEntryMode = options.defaultEntryMode ?? 'tap';
     this.captureMethod = options.captureMethod ?? 'manual';
+    this.tipAdjustBasisPoints = options.tipAdjustBasisPoints ?? 5_000;
     this.key = options.key ?? newReaderKey();
     if (this.key.length !== OFFLINE_BLOB_KEY_BYTES) {
       throw new RangeError(`reader key must be ${OFFLINE_BLOB_KEY_BYTES} bytes`);
@@ -228,8 +235,9 @@ export class SimulatedReader implements StoreAndForwardReader {
     if (auth.state === 'voided') return failed('not-capturable', 'the authorisation was voided');
     if (auth.state === 'authorised') {
       if (!Number.isSafeInteger(amount) || amount <= 0) throw new RangeError('bad capture amount');
-      if (amount > auth.authorisedCents) {
-        return failed('amount-too-large', 'capture exceeds the authorised amount');
+      const ceiling = Math.floor(auth.authorisedCents * (1 + this.tipAdjustBasisPoints / 10_000));
+      if (amount > ceiling) {
+        return failed('amount-too-large', 'capture exceeds what the authorisation allows');
       }
       auth.state = 'captured';
       auth.capturedCents = amount;
