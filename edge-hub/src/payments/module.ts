@@ -9,12 +9,8 @@ import type { Printing } from '../printing/module.js';
 import { ServiceStore } from '../service-store.js';
 import type { Approvals } from '../staff/staff-service.js';
 import { OfflineForwarder } from './offline-forwarder.js';
-import {
-  DEFAULT_PAYMENT_POLICY,
-  type PaymentEffects,
-  type PaymentPolicy,
-  PaymentService,
-} from './payment-service.js';
+import { paymentPolicyFromEnv } from './payment-config.js';
+import { type PaymentEffects, type PaymentPolicy, PaymentService } from './payment-service.js';
 import { type PaymentRow, PaymentStore, paymentSchema, SETTLED_STATES } from './payment-store.js';
 import { readersFromEnv } from './readers.js';
 import { ReportService } from './reports.js';
@@ -64,10 +60,11 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
       subscriptions.add(CONSUMER, ORDER_EVENTS);
     },
     async start(ctx) {
+      const base = paymentPolicyFromEnv();
       const policy: PaymentPolicy = {
-        ...DEFAULT_PAYMENT_POLICY,
+        ...base,
         ...options.policy,
-        offline: { ...DEFAULT_PAYMENT_POLICY.offline, ...options.policy?.offline },
+        offline: { ...base.offline, ...options.policy?.offline },
       };
       const store = await ServiceStore.open(ctx, {
         name: 'payments',
@@ -109,8 +106,10 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
         ORDER_EVENTS,
         () => {},
         (event) => {
-          if (event.EventType === 'order.cancelled.v1')
-            void svc.cancelInFlight(event.Payload.orderId);
+          if (event.EventType !== 'order.cancelled.v1') return;
+          svc
+            .cancelInFlight(event.Payload.orderId)
+            .catch((err) => ctx.logger.warn({ err }, 'could not stop a card payment in progress'));
         },
       );
       service = svc;
@@ -123,6 +122,7 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
           if (status.state === 'idle') void fwd.forward();
         }),
       );
+      let capturing = false;
       const tick = () => {
         try {
           fwd.checkOverdue();
@@ -131,6 +131,23 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
         }
         if (rows.pendingOffline().length > 0) {
           fwd.forward().catch((err) => ctx.logger.error({ err }, 'forwarding payments failed'));
+        }
+        // Tips not added in time: capture what was authorised, so the money is not lost.
+        const cutoff = ctx.clock() - policy.captureAfterMs;
+        const due = rows
+          .paymentsInState('authorised')
+          .some((p) => !p.offline && p.createdAt <= cutoff);
+        if (due && !capturing) {
+          capturing = true;
+          svc
+            .captureAuthorised(policy.captureAfterMs)
+            .then((outcome) =>
+              ctx.logger.info(outcome, 'captured card payments left without a tip'),
+            )
+            .catch((err) => ctx.logger.error({ err }, 'capturing card payments failed'))
+            .finally(() => {
+              capturing = false;
+            });
         }
       };
       tick();

@@ -44,9 +44,20 @@ export class OfflineForwarder {
 
   /** Forward what is waiting; joins a pass already running. */
   forward(): Promise<ForwardOutcome> {
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running ??= this.#pass()
+      .catch((err): ForwardOutcome => {
+        // A pass that broke off leaves the rest pending for the next one.
+        this.d.logger.error({ err }, 'forwarding offline payments stopped');
+        return {
+          approved: 0,
+          declined: 0,
+          invalid: 0,
+          waiting: this.d.rows.pendingOffline().length,
+        };
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
     return this.#running;
   }
 

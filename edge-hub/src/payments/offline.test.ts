@@ -38,6 +38,7 @@ beforeAll(async () => {
       },
       policy: {
         offline: { perTransactionCapCents: 5_000, totalCapCents: 7_000, deadlineMs: 1_500 },
+        captureAfterMs: 400,
       },
       forwardEveryMs: 200,
     },
@@ -236,5 +237,21 @@ describe('store-and-forward', () => {
       const p = (await cashier.get(`/api/v1/payments/${id}`)).body;
       expect(p).toMatchObject({ status: 'captured', offline: { status: 'approved' } });
     }
+  });
+
+  it('captures a card payment still waiting for its tip once the capture time has passed', async () => {
+    const o = await order(1);
+    const auth = await post(cashier, '/api/v1/payments/process', {
+      orderId: o.id,
+      tender: 'card',
+      tipAdjustable: true,
+    });
+    expect(auth.body.status).toBe('authorised');
+    await eventually(
+      async () =>
+        (await cashier.get(`/api/v1/payments/${auth.body.id}`)).body.status === 'captured',
+    );
+    const late = await post(cashier, `/api/v1/payments/${auth.body.id}/tip`, { tipCents: 100 });
+    expect(late.status).toBe(409);
   });
 });

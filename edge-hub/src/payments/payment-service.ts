@@ -34,6 +34,8 @@ export interface PaymentPolicy {
   offline: OfflinePolicy;
   /** Cash is rounded to this many cents when it settles the check (1 = no rounding). */
   cashRoundingCents: 1 | 5 | 10;
+  /** Card payments authorised for a tip to be added are captured anyway after this long. */
+  captureAfterMs: number;
 }
 
 export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = {
@@ -43,6 +45,7 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = {
     deadlineMs: 72 * 60 * 60 * 1000,
   },
   cashRoundingCents: 1,
+  captureAfterMs: 6 * 60 * 60 * 1000,
 };
 
 /** What happens once a payment is taken: receipt, drawer. Failures here never undo a payment. */

@@ -184,21 +184,36 @@ export class InboxConsumer<E extends StoredEnvelope> {
 
   async #drain(): Promise<void> {
     this.#busy = true;
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, BATCH);
-      const events: { raw: string; event: E }[] = [];
-      for (const raw of batch) {
-        const checked = this.#check(raw);
-        if (checked) events.push(checked);
-      }
-      if (events.length > 0 && !this.#applyBatch(events)) {
-        for (const { raw, event } of events) await this.#applyOne(raw, event);
-      }
+    try {
+      // Events that arrive while the acknowledgements wait for the disk are drained in the same
+      // run: `receive` does not start a second drain while this one is busy.
+      do {
+        while (this.#queue.length > 0) {
+          const batch = this.#queue.splice(0, BATCH);
+          const events: { raw: string; event: E }[] = [];
+          for (const raw of batch) {
+            const checked = this.#check(raw);
+            if (checked) events.push(checked);
+          }
+          if (events.length > 0 && !this.#applyBatch(events)) {
+            for (const { raw, event } of events) await this.#applyOne(raw, event);
+          }
+        }
+        // Acknowledge only what is on disk: an ack makes the producer forget the event.
+        if (this.#o.durable && this.#acks.length > 0) {
+          await this.#o.durable();
+          if (this.#queue.length > 0) this.#flushAcks();
+        }
+      } while (this.#queue.length > 0);
+    } catch (err) {
+      // What was not shown to be on disk is not acknowledged: the producer publishes it again
+      // and the inbox makes the repeat harmless. Nothing is lost.
+      this.#acks = [];
+      this.#o.logger.error({ err }, 'consumer stopped a run; unacknowledged events will return');
+    } finally {
+      this.#busy = false;
+      this.#flushAcks();
     }
-    // Acknowledge only what is on disk: an ack makes the producer forget the event.
-    if (this.#o.durable && this.#acks.length > 0) await this.#o.durable();
-    this.#busy = false;
-    this.#flushAcks();
   }
 
   /** Parse and validate; a message that is not a valid event goes to the dead letters. */
