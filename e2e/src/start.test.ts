@@ -54,6 +54,12 @@ describe('npm start', () => {
         const res = await fetch(`http://127.0.0.1:${port}/health`);
         expect(res.status, `port ${port}`).toBe(200);
       }
+      // The kitchen display app is built and served by the hub.
+      expect(output).toContain(`http://localhost:${hub}/kds/`);
+      const kds = await fetch(`http://127.0.0.1:${hub}/kds/`);
+      expect(kds.status).toBe(200);
+      expect(await kds.text()).toContain('Kitchen display');
+      expect((await fetch(`http://127.0.0.1:${hub}/kds/app.js`)).status).toBe(200);
       // The virtual printers run beside the hub, each with its page of printed jobs.
       for (const page of [printers[2], printers[3]]) {
         expect((await fetch(`http://127.0.0.1:${page}/jobs.json`)).status).toBe(200);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { createHttpService, createLogger, type Logger, listen, type RunningServer } from '@pos/kit';
 import type { Express } from 'express';
 import { type EdgeBroker, startBroker } from './bus/broker.js';
@@ -27,6 +27,11 @@ export interface HubContext {
 
 export interface StartedModule {
   routes?(app: Express): void;
+  /**
+   * Attach to the hub's HTTP server before it listens (socket.io for the kitchen screens).
+   * The returned function runs before the server closes.
+   */
+  attach?(server: HttpServer): (() => Promise<void> | void) | undefined;
   readiness?(): unknown;
   close(): Promise<void> | void;
 }
@@ -124,8 +129,14 @@ export async function startHub(
     });
     const server = createServer(service.app);
     broker.attachWebSocket(server, '/mqtt');
+    const detach: (() => Promise<void> | void)[] = [];
+    for (const { module } of started) {
+      const off = module.attach?.(server);
+      if (off) detach.push(off);
+    }
     const http = await listen(server, config.http.port, config.http.host);
     closers.push(() => http.close());
+    for (const off of detach) closers.push(off);
     const url = `http://${loopbackFor(config.http.host)}:${http.port}`;
     logger.info({ url, mqtt: mqttUrl, storeId: config.storeId }, 'hub started');
     return { config, logger, broker, http, url, mqttUrl, sessions, routes, stop: stopAll };

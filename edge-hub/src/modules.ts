@@ -1,6 +1,7 @@
 import { demoInventory } from './demo/inventory.js';
 import type { HubModule } from './hub.js';
 import { type InventoryModuleOptions, inventoryModule } from './inventory/module.js';
+import { type KdsModuleOptions, kdsModule } from './kds/module.js';
 import { menuModule } from './menu/module.js';
 import { type OrderModuleOptions, orderModule } from './orders/module.js';
 import { type PaymentModuleOptions, paymentModule } from './payments/module.js';
@@ -12,6 +13,7 @@ export interface HubModulesOptions {
   inventory?: Pick<InventoryModuleOptions, 'seed' | 'recovery'>;
   printing?: Pick<PrintingModuleOptions, 'initialConfig'>;
   payments?: Pick<PaymentModuleOptions, 'readers' | 'policy' | 'forwardEveryMs'>;
+  kds?: Pick<KdsModuleOptions, 'thresholds' | 'lateCheckEveryMs' | 'appDir'>;
 }
 
 /**
@@ -69,5 +71,9 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
         .categories.find((c) => c.id === id)?.name ?? id,
     ...options.payments,
   });
-  return [staff, menu, orders, inventory, printing, payments];
+  const kds = kdsModule({
+    stations: () => menu.service().current().stations,
+    ...options.kds,
+  });
+  return [staff, menu, orders, inventory, printing, payments, kds];
 }

@@ -32,6 +32,12 @@ const PAYMENT_EVENTS = [
   'payment.failed.v1',
   'payment.refundprocessed.v1',
 ] as const satisfies readonly EventType[];
+/** The kitchen's progress; the order service's own events of these types are skipped. */
+const KITCHEN_EVENTS = [
+  'order.preparing.v1',
+  'order.ready.v1',
+] as const satisfies readonly EventType[];
+const CONSUMED = [...PAYMENT_EVENTS, ...KITCHEN_EVENTS];
 
 export function orderModule(options: OrderModuleOptions): OrderModule {
   let service: OrderService | undefined;
@@ -47,7 +53,7 @@ export function orderModule(options: OrderModuleOptions): OrderModule {
       return ledger;
     },
     subscribe(subscriptions) {
-      subscriptions.add(CONSUMER, PAYMENT_EVENTS);
+      subscriptions.add(CONSUMER, CONSUMED);
     },
     async start(ctx) {
       const store = await ServiceStore.open(ctx, {
@@ -75,7 +81,13 @@ export function orderModule(options: OrderModuleOptions): OrderModule {
       });
       const running = service;
       ledger = orderLedger(orders);
-      await store.consume(CONSUMER, PAYMENT_EVENTS, (event) => running.applyPaymentEvent(event));
+      await store.consume(CONSUMER, CONSUMED, (event) => {
+        if (event.EventType === 'order.preparing.v1' || event.EventType === 'order.ready.v1') {
+          running.applyKitchenEvent(event);
+        } else {
+          running.applyPaymentEvent(event);
+        }
+      });
       const router = ctx.secureRouter();
       const keys = new SqliteIdempotencyStore(store.db);
       router.router.use(

@@ -346,6 +346,33 @@ export class OrderService implements OrderDirectory {
     }
   }
 
+  /**
+   * The kitchen display's `order.preparing.v1` and `order.ready.v1` move the order (seed §5.5
+   * step 8). The KDS has published them already, so nothing is published again here.
+   */
+  applyKitchenEvent(event: AnyEvent): void {
+    if (event.Source !== 'kds-service') return;
+    if (event.EventType !== 'order.preparing.v1' && event.EventType !== 'order.ready.v1') return;
+    const order = this.d.orders.get(event.Payload.orderId);
+    if (!order) return;
+    const now = this.d.clock();
+    const steps: OrderStatus[] =
+      event.EventType === 'order.preparing.v1' ? ['PREPARING'] : ['PREPARING', 'READY'];
+    let moved = false;
+    for (const to of steps) {
+      if (order.status === to) continue;
+      if (to === 'PREPARING' && order.status !== 'PENDING' && order.status !== 'CONFIRMED') {
+        continue;
+      }
+      if (!transition(order.status, to).ok) continue;
+      this.#setStatus(order, to, null, 'kitchen', now);
+      moved = true;
+    }
+    if (!moved) return;
+    order.version += 1;
+    this.d.orders.update(order, searchText(order));
+  }
+
   #followPayments(orderId: string, paymentId: string, now: number): void {
     const order = this.get(orderId);
     const { paidCents, refundedCents } = this.d.orders.paymentTotals(orderId);

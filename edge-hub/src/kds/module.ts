@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EventType } from '@pos/contracts';
+import { AppError } from '@pos/kit';
+import express from 'express';
+import type { HubModule } from '../hub.js';
+import { ServiceStore } from '../service-store.js';
+import type { StationThresholds } from './kds-model.js';
+import { KdsService } from './kds-service.js';
+import { KdsStore, kdsSchema } from './kds-store.js';
+import { KdsRealtime } from './realtime.js';
+import { kdsRoutes } from './routes.js';
+
+const CONSUMER = 'kds';
+const ORDER_EVENTS = [
+  'order.created.v1',
+  'order.confirmed.v1',
+  'order.modified.v1',
+  'order.cancelled.v1',
+] as const satisfies readonly EventType[];
+
+export interface KdsModuleOptions {
+  /** The kitchen stations of the menu in force. */
+  stations: () => readonly { id: string; name: string }[];
+  /** Ageing thresholds per station (default yellow at 5 min, red at 8 min). */
+  thresholds?: Record<string, Partial<StationThresholds>>;
+  /** How often tickets are checked for the preparation-time alarm. Default 5 s. */
+  lateCheckEveryMs?: number;
+  /** Where the built kitchen-display app is (default: `kitchen-display/dist`, or `KDS_APP_DIR`). */
+  appDir?: string;
+}
+
+export interface KdsModule extends HubModule {
+  service(): KdsService;
+  realtime(): KdsRealtime | undefined;
+}
+
+export function kdsModule(options: KdsModuleOptions): KdsModule {
+  let service: KdsService | undefined;
+  let live: KdsRealtime | undefined;
+  return {
+    name: 'kds',
+    service() {
+      if (!service) throw new Error('the kds module has not started');
+      return service;
+    },
+    realtime: () => live,
+    subscribe(subscriptions) {
+      subscriptions.add(CONSUMER, ORDER_EVENTS);
+    },
+    async start(ctx) {
+      const store = await ServiceStore.open(ctx, {
+        name: 'kds',
+        // A kitchen screen can be rebuilt from the order events; tickets are not money.
+        synchronous: 'NORMAL',
+        schemas: [kdsSchema],
+      });
+      const rows = new KdsStore(store.db);
+      const svc = new KdsService({
+        store,
+        rows,
+        clock: ctx.clock,
+        stations: options.stations,
+        thresholds: options.thresholds ?? {},
+        logger: ctx.logger,
+      });
+      service = svc;
+      const touched = new Map<string, string[]>();
+      await store.consume(
+        CONSUMER,
+        ORDER_EVENTS,
+        (event) => {
+          touched.set(event.EventId, svc.apply(event));
+        },
+        (event) => {
+          const orders = touched.get(event.EventId);
+          touched.delete(event.EventId);
+          if (orders) live?.publish(orders);
+        },
+      );
+      const timer = setInterval(() => {
+        try {
+          live?.publish(svc.checkLate());
+        } catch (err) {
+          ctx.logger.error({ err }, 'checking ticket ages failed');
+        }
+      }, options.lateCheckEveryMs ?? 5_000);
+      timer.unref();
+      const appDir = options.appDir ?? process.env.KDS_APP_DIR ?? findAppDir();
+      return {
+        routes(app) {
+          app.use(kdsRoutes(ctx.secureRouter(), svc, () => live, ctx.clock).router);
+          if (appDir) {
+            app.use('/kds', express.static(appDir, { index: 'index.html', maxAge: 0 }));
+          } else {
+            app.use('/kds', (_req, _res, next) =>
+              next(
+                new AppError(
+                  'unavailable',
+                  'The kitchen display app is not built; run npm run build:kds',
+                ),
+              ),
+            );
+          }
+        },
+        attach(server) {
+          live = new KdsRealtime(server, svc, ctx.clock, ctx.logger.child({ part: 'screens' }));
+          return () => live?.close();
+        },
+        readiness: () => store.db.prepare('SELECT 1').get(),
+        async close() {
+          clearInterval(timer);
+          await store.close();
+          service = undefined;
+        },
+      };
+    },
+  };
+}
+
+/** `kitchen-display/dist` beside the sources or the hub bundle, if it has been built. */
+function findAppDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../..', '../..', '..']) {
+    const dir = resolve(here, up, 'kitchen-display', 'dist');
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return undefined;
+}
