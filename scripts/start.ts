@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKds } from './build-kds.js';
+import { buildTerminal } from './build-terminal.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(process.env.POS_DATA_DIR ?? join(root, '.data'));
@@ -132,6 +133,7 @@ process.on('SIGTERM', () => void stopAll(0));
 console.log(`Starting the POS (data in ${dataDir}, logs in ${logDir}) …`);
 await import('./build-hub.js');
 await buildKds();
+await buildTerminal();
 for (const part of parts) startPart(part);
 try {
   await Promise.all(parts.map((p) => waitHealthy(p)));
@@ -146,6 +148,7 @@ console.log(`
 Restaurant POS is running.
 
   Edge hub (on premises)   ${hub}          health ${hub}/health
+  Cashier terminal         ${hub}/terminal/
   Kitchen display          ${hub}/kds/     (sign in with the cook PIN, pick a station)
   Hub MQTT                 mqtt://localhost:${env.MQTT_PORT ?? 1884}   ws ${hub.replace('http', 'ws')}/mqtt
   Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health

@@ -27,6 +27,14 @@ export function buildKitchenDisplay(): void {
   });
 }
 
+/** Build the cashier terminal the hub serves at /terminal/. */
+export function buildTerminal(): void {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-terminal.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
+
 /**
  * A TCP proxy in front of the hub that can be unplugged: `cut()` drops every connection and
  * refuses new ones until `restore()`, like a screen losing its Wi-Fi.

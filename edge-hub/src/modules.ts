@@ -7,6 +7,7 @@ import { type OrderModuleOptions, orderModule } from './orders/module.js';
 import { type PaymentModuleOptions, paymentModule } from './payments/module.js';
 import { type PrintingModuleOptions, printingModule } from './printing/module.js';
 import { staffModule } from './staff/module.js';
+import { terminalApp } from './terminal-app.js';
 
 export interface HubModulesOptions {
   orders?: Pick<OrderModuleOptions, 'beforeCommit' | 'policy'>;
@@ -75,5 +76,5 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
     stations: () => menu.service().current().stations,
     ...options.kds,
   });
-  return [staff, menu, orders, inventory, printing, payments, kds];
+  return [staff, menu, orders, inventory, printing, payments, kds, terminalApp()];
 }

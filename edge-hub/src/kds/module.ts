@@ -1,11 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { EventType } from '@pos/contracts';
-import { AppError } from '@pos/kit';
-import express from 'express';
 import type { HubModule } from '../hub.js';
 import { ServiceStore } from '../service-store.js';
+import { findAppDir, serveApp } from '../static-app.js';
 import type { StationThresholds } from './kds-model.js';
 import { KdsService } from './kds-service.js';
 import { KdsStore, kdsSchema } from './kds-store.js';
@@ -87,22 +83,11 @@ export function kdsModule(options: KdsModuleOptions): KdsModule {
         }
       }, options.lateCheckEveryMs ?? 5_000);
       timer.unref();
-      const appDir = options.appDir ?? process.env.KDS_APP_DIR ?? findAppDir();
+      const appDir = options.appDir ?? process.env.KDS_APP_DIR ?? findAppDir('kitchen-display');
       return {
         routes(app) {
           app.use(kdsRoutes(ctx.secureRouter(), svc, () => live, ctx.clock).router);
-          if (appDir) {
-            app.use('/kds', express.static(appDir, { index: 'index.html', maxAge: 0 }));
-          } else {
-            app.use('/kds', (_req, _res, next) =>
-              next(
-                new AppError(
-                  'unavailable',
-                  'The kitchen display app is not built; run npm run build:kds',
-                ),
-              ),
-            );
-          }
+          serveApp(app, '/kds', appDir, 'npm run build:kds');
         },
         attach(server) {
           live = new KdsRealtime(server, svc, ctx.clock, ctx.logger.child({ part: 'screens' }));
@@ -117,14 +102,4 @@ export function kdsModule(options: KdsModuleOptions): KdsModule {
       };
     },
   };
-}
-
-/** `kitchen-display/dist` beside the sources or the hub bundle, if it has been built. */
-function findAppDir(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../../..', '../..', '..']) {
-    const dir = resolve(here, up, 'kitchen-display', 'dist');
-    if (existsSync(join(dir, 'index.html'))) return dir;
-  }
-  return undefined;
 }
