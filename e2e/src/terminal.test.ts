@@ -179,6 +179,27 @@ describe('cashier terminal', () => {
     await page.close();
   });
 
+  it('voiding a sent item asks for a manager PIN and strikes it off the order', async () => {
+    const page = await terminal();
+    await page.click('[data-tab="tables"]');
+    await page.click('[data-table="T7"]');
+    await tapItem(page, 'Drinks', 'drink-ginger-beer');
+    await page.click('[data-seat="2"]');
+    await tapItem(page, 'Drinks', 'drink-ginger-beer');
+    await page.click('[data-testid="send"]');
+    await page.waitForSelector('[data-testid="open-order"] [data-void]');
+    const before = await page.textContent('[data-testid="order-total"]');
+    await page.locator('[data-void]').first().click();
+    await page.click('[data-choice="Guest changed their mind"]');
+    await page.waitForSelector('[data-testid="manager-pin"]');
+    for (const d of PINS.manager)
+      await page.click(`[data-testid="manager-pin"] [data-pin-key="${d}"]`);
+    await page.click('[data-testid="manager-pin"] [data-pin-key="OK"]');
+    await page.waitForSelector('[data-testid="open-order"] .line.voided', { timeout: 10_000 });
+    expect(await page.textContent('[data-testid="order-total"]')).not.toBe(before);
+    await page.close();
+  });
+
   it('keeps the cart through a hub restart and sends the order once', async () => {
     const page = await terminal();
     await page.click('[data-tab="tables"]');

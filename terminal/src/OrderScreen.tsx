@@ -11,7 +11,7 @@ import {
   update,
   useAppState,
 } from './state.js';
-import { ManagerPin, Notice } from './widgets.js';
+import { Choice, ManagerPin, Notice } from './widgets.js';
 
 export interface OrderView {
   id: string;
@@ -483,6 +483,26 @@ function OpenOrder({ orderId }: { orderId: string }) {
   ]);
   const [paying, setPaying] = useState(false);
   const [message, setMessage] = useState('');
+  const [voiding, setVoiding] = useState<string | null>(null);
+  const [discounting, setDiscounting] = useState(false);
+  const [approval, setApproval] = useState<((pin: string) => void) | null>(null);
+
+  /** A change to the sent order; a manager's PIN is asked for when the hub wants one. */
+  const modify = async (change: Record<string, unknown>, done: string, managerPin?: string) => {
+    try {
+      await api('PUT', `/api/v1/orders/${orderId}`, {
+        modificationId: uuidv7(),
+        ...change,
+        ...(managerPin ? { approval: { managerPin } } : {}),
+      });
+      setMessage(done);
+      await refresh();
+    } catch (err) {
+      if (err instanceof ApiError && err.needsApproval && !managerPin) {
+        setApproval(() => (pin: string) => void modify(change, done, pin));
+      } else setMessage(describe(err));
+    }
+  };
   if (!order)
     return (
       <div className="cart">
@@ -521,6 +541,13 @@ function OpenOrder({ orderId }: { orderId: string }) {
               {i.seat ? `Seat ${i.seat} · ` : ''}Course {i.course}
               {i.modifiers.length ? ` · ${i.modifiers.map((m) => m.name).join(', ')}` : ''}
             </div>
+            {i.quantity - i.voidedQuantity > 0 && balanceDue && (
+              <div className="line-actions">
+                <button type="button" data-void={i.id} onClick={() => setVoiding(i.id)}>
+                  Void
+                </button>
+              </div>
+            )}
           </li>
         ))}
       </ul>
@@ -562,6 +589,11 @@ function OpenOrder({ orderId }: { orderId: string }) {
             Fire course {c}
           </button>
         ))}
+        {balanceDue && (
+          <button type="button" data-testid="discount" onClick={() => setDiscounting(true)}>
+            Discount
+          </button>
+        )}
         <button
           type="button"
           onClick={() => {
@@ -607,6 +639,57 @@ function OpenOrder({ orderId }: { orderId: string }) {
           </button>
         )}
       </div>
+      {voiding && (
+        <Choice
+          title="Why is it voided?"
+          options={[
+            'Ordered by mistake',
+            'Guest changed their mind',
+            'Kitchen error',
+            'Took too long',
+          ]}
+          onCancel={() => setVoiding(null)}
+          onChoose={(reason) => {
+            const item = voiding;
+            setVoiding(null);
+            void modify({ void: [{ orderItemId: item, reason }] }, 'Item voided');
+          }}
+        />
+      )}
+      {discounting && (
+        <Choice
+          title="Discount on the whole order"
+          options={['10%', '15%', '20%', '50%', 'Comp (100%)', 'Remove discount']}
+          onCancel={() => setDiscounting(false)}
+          onChoose={(choice) => {
+            setDiscounting(false);
+            if (choice === 'Remove discount') void modify({ discount: null }, 'Discount removed');
+            else {
+              const pct = choice.startsWith('Comp') ? 100 : Number.parseInt(choice, 10);
+              void modify(
+                {
+                  discount: {
+                    kind: 'percent',
+                    basisPoints: pct * 100,
+                    reason: `${choice} at the counter`,
+                  },
+                },
+                `${choice} off`,
+              );
+            }
+          }}
+        />
+      )}
+      {approval && (
+        <ManagerPin
+          what="This needs a manager"
+          onCancel={() => setApproval(null)}
+          onPin={(pin) => {
+            setApproval(null);
+            approval(pin);
+          }}
+        />
+      )}
       {paying && (
         <PaymentDialog
           order={order}

@@ -81,3 +81,36 @@ export function ManagerPin({
     </div>
   );
 }
+
+/** Pick one of a few answers with big buttons (a void's reason, a discount). */
+export function Choice({
+  title,
+  options,
+  onChoose,
+  onCancel,
+}: {
+  title: string;
+  options: string[];
+  onChoose: (option: string) => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="dialog-backdrop top">
+      <div className="dialog" role="dialog" aria-label={title} data-testid="choice">
+        <h2>{title}</h2>
+        <div className="choices">
+          {options.map((o) => (
+            <button type="button" key={o} data-choice={o} onClick={() => onChoose(o)}>
+              {o}
+            </button>
+          ))}
+        </div>
+        <div className="dialog-actions">
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
