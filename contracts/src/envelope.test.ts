@@ -46,10 +46,15 @@ describe('EVENT_TYPES', () => {
           // Beyond the seed: a paid-first order's failed payment (saga compensation, §7.4).
           'paymentfailed',
         ].map((e) => `order.${e}.v1`),
-        // Beyond the seed: a card tip adjusted after authorisation.
-        ...['initiated', 'completed', 'failed', 'refundprocessed', 'tipadjusted'].map(
-          (e) => `payment.${e}.v1`,
-        ),
+        // Beyond the seed: a card tip adjusted after authorisation; a receipt asked for by email.
+        ...[
+          'initiated',
+          'completed',
+          'failed',
+          'refundprocessed',
+          'tipadjusted',
+          'receiptrequested',
+        ].map((e) => `payment.${e}.v1`),
         ...['levelchanged', 'lowstockalert', 'received', 'adjusted'].map(
           (e) => `inventory.${e}.v1`,
         ),

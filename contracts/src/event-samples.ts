@@ -172,6 +172,12 @@ export const EVENT_SAMPLES: WirePayloads = {
     adjustedBy: SAMPLE_IDS.cashier,
     at,
   },
+  'payment.receiptrequested.v1': {
+    orderId: SAMPLE_IDS.order,
+    email: 'ada@example.com',
+    requestedBy: SAMPLE_IDS.cashier,
+    at,
+  },
   'inventory.levelchanged.v1': {
     ingredientId: 'beef-patty',
     unit: 'each',

@@ -123,6 +123,10 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
     { why: 'negative tip', changes: [['tipCents', -1]], path: 'tipCents' },
     { why: 'no adjuster', changes: [['adjustedBy', REMOVE]], path: 'adjustedBy' },
   ],
+  'payment.receiptrequested.v1': [
+    { why: 'not an email', changes: [['email', 'ada at example']], path: 'email' },
+    { why: 'no order', changes: [['orderId', REMOVE]], path: 'orderId' },
+  ],
   'inventory.levelchanged.v1': [
     { why: 'fractional level', changes: [['current', 1.5]], path: 'current' },
     { why: 'unknown reason', changes: [['reason', 'eaten']], path: 'reason' },

@@ -136,6 +136,17 @@ describe('cashier terminal', () => {
     expect(last).toMatch(/Cash\s+\$/);
     expect(last).toMatch(/Tip\s+\$/);
 
+    // Reprint it, and ask for it by email (queued for the cloud).
+    receipt.clear();
+    await page.click('[data-testid="reprint"]');
+    const [copy] = await receipt.waitForJobs(1, 10_000);
+    expect(copy?.text).toContain('visa **** 4242');
+    await page.fill('input[type="email"]', 'guest@example.com');
+    await page.click('[data-testid="email-receipt"]');
+    await page.waitForSelector(
+      '[data-testid="payment-result"]:has-text("emailed to guest@example.com")',
+    );
+
     await page.click('[data-testid="close-payment"]');
     await page.click('[data-tab="tables"]');
     await page.waitForSelector('[data-table="T5"][data-status="paid"]', { timeout: 10_000 });

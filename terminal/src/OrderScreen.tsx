@@ -250,35 +250,21 @@ function CartPanel({ menu }: { menu: Menu | undefined }) {
         {cart.addingTo && <span className="tag">Adding to an order</span>}
       </div>
       {cart.type === 'dine-in' && (
-        <div className="steppers">
-          <span>Seat</span>
-          {[1, 2, 3, 4, 5, 6].map((n) => (
-            <button
-              type="button"
-              key={n}
-              className={n === seat ? 'active' : ''}
-              data-seat={n}
-              onClick={() => update((s) => ({ ...s, seat: n }))}
-            >
-              {n}
-            </button>
-          ))}
-        </div>
+        <Stepper
+          label="Seat"
+          field="seat"
+          count={6}
+          value={seat}
+          onPick={(n) => update((s) => ({ ...s, seat: n }))}
+        />
       )}
-      <div className="steppers">
-        <span>Course</span>
-        {[1, 2, 3].map((n) => (
-          <button
-            type="button"
-            key={n}
-            className={n === course ? 'active' : ''}
-            data-course={n}
-            onClick={() => update((s) => ({ ...s, course: n }))}
-          >
-            {n}
-          </button>
-        ))}
-      </div>
+      <Stepper
+        label="Course"
+        field="course"
+        count={3}
+        value={course}
+        onPick={(n) => update((s) => ({ ...s, course: n }))}
+      />
       <ul className="lines" data-testid="cart-lines">
         {cart.lines.length === 0 && <li className="muted">Tap items to add them</li>}
         {cart.lines.map((l) => (
@@ -319,6 +305,32 @@ function CartPanel({ menu }: { menu: Menu | undefined }) {
           }}
         />
       )}
+    </div>
+  );
+}
+
+/** A row of numbered buttons (seat 1–6, course 1–3); `data-{field}` marks each. */
+function Stepper(props: {
+  label: string;
+  field: 'seat' | 'course';
+  count: number;
+  value: number;
+  onPick: (n: number) => void;
+}) {
+  return (
+    <div className="steppers">
+      <span>{props.label}</span>
+      {Array.from({ length: props.count }, (_, i) => i + 1).map((n) => (
+        <button
+          type="button"
+          key={n}
+          className={n === props.value ? 'active' : ''}
+          {...{ [`data-${props.field}`]: n }}
+          onClick={() => props.onPick(n)}
+        >
+          {n}
+        </button>
+      ))}
     </div>
   );
 }

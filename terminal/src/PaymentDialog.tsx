@@ -55,6 +55,7 @@ export function PaymentDialog({ order, onClose }: { order: OrderView; onClose: (
   const [message, setMessage] = useState('');
   const [result, setResult] = useState('');
   const [approval, setApproval] = useState<((pin: string) => void) | null>(null);
+  const [email, setEmail] = useState('');
   /** The attempt in flight or to retry: same payment ID, same key, so it pays once. */
   const attempt = useRef<{ body: Record<string, unknown>; key: string } | null>(null);
 
@@ -136,6 +137,20 @@ export function PaymentDialog({ order, onClose }: { order: OrderView; onClose: (
   };
 
   const splitBody = () => (split ? { split } : {});
+  const receipt = async (to?: string) => {
+    try {
+      await api(
+        'POST',
+        '/api/v1/payments/receipts',
+        { orderId: order.id, ...(to ? { email: to } : {}) },
+        { idempotencyKey: uuidv7() },
+      );
+      setResult(to ? `Receipt will be emailed to ${to}` : 'Receipt sent to the printer');
+      if (to) setEmail('');
+    } catch (err) {
+      setMessage(describe(err));
+    }
+  };
   const reader = readers?.[0];
   const cashOptions = [
     ...new Set([due, ...[500, 1000, 2000, 5000, 10000].map((n) => Math.ceil(due / n) * n)]),
@@ -298,6 +313,28 @@ export function PaymentDialog({ order, onClose }: { order: OrderView; onClose: (
           <button type="button" onClick={() => attempt.current && void pay(attempt.current.body)}>
             Try again
           </button>
+        )}
+        {balance.payments.some((p) => settled.includes(p.status)) && (
+          <div className="choices">
+            <button type="button" data-testid="reprint" onClick={() => void receipt()}>
+              Print receipt
+            </button>
+            <input
+              type="email"
+              placeholder="guest@example.com"
+              aria-label="Guest's email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+            <button
+              type="button"
+              data-testid="email-receipt"
+              disabled={!email}
+              onClick={() => void receipt(email)}
+            >
+              Email receipt
+            </button>
+          </div>
         )}
         <h3>Payments</h3>
         <ul className="payments" data-testid="payments">

@@ -127,10 +127,23 @@ export const PaymentTipAdjustedV1 = z.object({
 });
 export type PaymentTipAdjustedV1 = z.infer<typeof PaymentTipAdjustedV1>;
 
+/**
+ * A guest asked for their receipt by email at the terminal. The hub keeps it in its outbox until
+ * the cloud link carries it to the notification service, which sends it.
+ */
+export const PaymentReceiptRequestedV1 = z.object({
+  orderId: OrderId,
+  email: Email,
+  requestedBy: UserId,
+  at: Timestamp,
+});
+export type PaymentReceiptRequestedV1 = z.infer<typeof PaymentReceiptRequestedV1>;
+
 export const paymentEvents = {
   'payment.initiated.v1': PaymentInitiatedV1,
   'payment.completed.v1': PaymentCompletedV1,
   'payment.failed.v1': PaymentFailedV1,
   'payment.refundprocessed.v1': PaymentRefundProcessedV1,
   'payment.tipadjusted.v1': PaymentTipAdjustedV1,
+  'payment.receiptrequested.v1': PaymentReceiptRequestedV1,
 } as const;

@@ -1,4 +1,4 @@
-import type { EventType } from '@pos/contracts';
+import { type EventType, uuidv7 } from '@pos/contracts';
 import type { CardReader, ReceiptTender } from '@pos/hardware';
 import { idempotency, idempotencySchema, SqliteIdempotencyStore } from '@pos/kit';
 import type { HubContext, HubModule } from '../hub.js';
@@ -251,6 +251,21 @@ function receiptEffects(rows: PaymentStore, options: PaymentModuleOptions): Paym
         tipLine: payment.tender === 'card' && payment.status === 'authorised' && !payment.offline,
         ...(openDrawer ? { openDrawer } : {}),
       });
+    },
+    reprint(order, by) {
+      const printing = options.printing();
+      if (!printing) return false;
+      const settled = rows
+        .paymentsOfOrder(order.id)
+        .filter((p) => SETTLED_STATES.includes(p.status));
+      const job = printing.printReceipt({
+        orderId: order.id,
+        jobKey: `reprint:${order.id}:${uuidv7()}`,
+        cashier: options.staffName(by),
+        tenders: settled.map(tenderOf),
+        tipCents: settled.reduce((sum, p) => sum + p.tipCents, 0),
+      });
+      return job !== undefined;
     },
     refunded(refund) {
       if (refund.tender !== 'cash') return;

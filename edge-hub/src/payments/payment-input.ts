@@ -86,6 +86,14 @@ export const VoidInput = z
   .strict();
 export type VoidInput = z.infer<typeof VoidInput>;
 
+/** Print the receipt again, or (with `email`) send it by email through the cloud. */
+export const ReceiptInput = z
+  .object({
+    orderId: OrderId,
+    email: z.email({ message: 'not an email address' }).max(320).optional(),
+  })
+  .strict();
+
 export const TipInput = z.object({ tipCents: NonNegative }).strict();
 export type TipInput = z.infer<typeof TipInput>;
 

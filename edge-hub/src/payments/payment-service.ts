@@ -51,6 +51,8 @@ export const DEFAULT_PAYMENT_POLICY: PaymentPolicy = {
 /** What happens once a payment is taken: receipt, drawer. Failures here never undo a payment. */
 export interface PaymentEffects {
   paid(payment: PaymentRow, order: PayableOrder, options: { printReceipt: boolean }): void;
+  /** Print the receipt again, with the tenders taken so far (no drawer). */
+  reprint(order: PayableOrder, by: string): boolean;
   refunded(refund: RefundRow, payment: PaymentRow): void;
 }
 
@@ -361,6 +363,34 @@ export class PaymentService {
       approvedBy: approvedBy ?? actor.staff.userId,
       processorRef,
       fingerprint,
+    });
+  }
+
+  /** Print the order's receipt again, with its tenders. */
+  reprintReceipt(orderId: string, actor: Actor): void {
+    const order = this.#order(orderId);
+    if (!this.d.effects.reprint(order, actor.staff.userId)) {
+      throw new AppError(
+        'conflict',
+        'No receipt printer is set up, or the order has not reached it',
+      );
+    }
+  }
+
+  /**
+   * Queue the receipt for email: the request waits in this module's outbox until the cloud link
+   * carries it to the notification service, so it is never lost while the internet is down.
+   */
+  async emailReceipt(orderId: string, email: string, actor: Actor): Promise<void> {
+    this.#order(orderId);
+    const now = this.d.clock();
+    await this.d.store.commitSoon(() => {
+      this.d.store.emit('payment.receiptrequested.v1', {
+        orderId,
+        email,
+        requestedBy: actor.staff.userId,
+        at: new Date(now).toISOString(),
+      });
     });
   }
 

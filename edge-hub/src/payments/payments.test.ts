@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiClient,
   eventually,
+  moduleOf,
   PINS,
   startTestHub,
   type TestHub,
 } from '../testing/hub-harness.js';
+import type { PaymentModule } from './module.js';
 
 // Payments through HTTP and the bus, as a terminal takes them: cash, card, split checks, tips,
 // voids and refunds, with the order following each payment.
@@ -460,5 +462,41 @@ describe('methods and readers', () => {
     });
     expect(simulate.status).toBe(400);
     expect(JSON.stringify(simulate.body)).not.toContain('1111 1111');
+  });
+});
+
+describe('receipts', () => {
+  it('prints the receipt again with its tenders, and queues one for email', async () => {
+    const o = await order();
+    printer.clear();
+    expect((await pay({ orderId: o.id, tender: 'cash', tenderedCents: 5_000 })).status).toBe(201);
+    await printer.waitForJobs(1, 10_000); // the receipt of the sale, with the drawer kick
+    printer.clear();
+    const again = await post(cashier, '/api/v1/payments/receipts', { orderId: o.id });
+    expect(again.status).toBe(202);
+    const [job] = await printer.waitForJobs(1, 10_000);
+    expect(job?.text).toContain(`Order #${o.number}`);
+    expect(job?.text).toMatch(/Tendered\s+\$50\.00/);
+    expect(job?.commands).not.toContain('drawer:pin2');
+
+    const bad = await post(cashier, '/api/v1/payments/receipts', { orderId: o.id, email: 'nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('email');
+    const mail = await post(cashier, '/api/v1/payments/receipts', {
+      orderId: o.id,
+      email: 'guest@example.com',
+    });
+    expect(mail.status).toBe(202);
+    expect(mail.body.queued).toBe('email');
+    const db = moduleOf<PaymentModule>(t, 'payments').service().rows.db;
+    const queued = db
+      .prepare(`SELECT envelope FROM outbox WHERE event_type = 'payment.receiptrequested.v1'`)
+      .all() as { envelope: string }[];
+    expect(queued.map((r) => JSON.parse(r.envelope).Payload)).toContainEqual(
+      expect.objectContaining({ orderId: o.id, email: 'guest@example.com' }),
+    );
+    expect((await post(cashier, '/api/v1/payments/receipts', { orderId: uuidv7() })).status).toBe(
+      404,
+    );
   });
 });

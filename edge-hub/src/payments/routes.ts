@@ -8,6 +8,7 @@ import {
   PaymentInput,
   PaymentParams,
   ReaderParams,
+  ReceiptInput,
   RefundInput,
   SimulateInput,
   TipInput,
@@ -244,6 +245,16 @@ export function paymentRoutes(
     ),
   );
 
+  router.post(
+    '/api/v1/payments/receipts',
+    ['cashier'],
+    handle({ body: ReceiptInput }, async ({ body }, req, res) => {
+      if (body.email) await service.emailReceipt(body.orderId, body.email, actor(req));
+      else service.reprintReceipt(body.orderId, actor(req));
+      res.status(202);
+      return { orderId: body.orderId, queued: body.email ? 'email' : 'printer' };
+    }),
+  );
   router.get(
     '/api/v1/card-readers',
     ['cashier'],
