@@ -1,2 +1,5 @@
+export * from './auth-service.js';
+export * from './keys.js';
+export * from './passwords.js';
 export * from './schema.js';
 export * from './service.js';

@@ -81,5 +81,27 @@ export const authSchema: SqlSchema = {
         CREATE INDEX oauth_identities_user ON oauth_identities (user_id);
       `,
     },
+    {
+      version: 2,
+      name: 'signing keys, failed logins',
+      up: `
+        -- Ed25519 keys that sign access tokens. The newest unretired key signs; a retired key
+        -- stays in the JWKS until every token it signed has expired.
+        CREATE TABLE signing_keys (
+          kid TEXT PRIMARY KEY,
+          public_jwk TEXT NOT NULL,
+          private_jwk TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          retired_at TIMESTAMPTZ
+        );
+        -- Failed sign-ins per account, for lockout after repeated failures.
+        CREATE TABLE login_failures (
+          subject TEXT PRIMARY KEY,
+          failures INTEGER NOT NULL,
+          first_failed_at TIMESTAMPTZ NOT NULL,
+          locked_until TIMESTAMPTZ
+        );
+      `,
+    },
   ],
 };

@@ -1,0 +1,91 @@
+import { AppError, handle } from '@pos/kit';
+import type { Express, Request } from 'express';
+import { z } from 'zod';
+import type { AuthService } from './auth-service.js';
+
+const Email = z.email({ message: 'not an email address' }).max(320);
+const Password = z.string().min(10, { message: 'at least 10 characters' }).max(200);
+const Token = z
+  .string()
+  .min(1)
+  .max(8 * 1024, { message: 'the token is too large' });
+
+const RegisterBody = z
+  .object({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) })
+  .strict();
+const LoginBody = z.object({ email: Email, password: z.string().min(1).max(200) }).strict();
+const RefreshBody = z.object({ refreshToken: Token }).strict();
+const ValidateBody = z.object({ token: Token }).strict();
+const SessionParams = z.object({ id: z.uuid() });
+
+/** Seed §1.2 endpoints, plus the JWKS, sessions and key rotation. */
+export function authRoutes(app: Express, auth: AuthService): void {
+  const bearer = async (req: Request) => {
+    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+    if (!match?.[1]) {
+      throw new AppError('unauthenticated', 'Sign in first', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="pos-api"' },
+      });
+    }
+    return auth.verify(match[1]);
+  };
+
+  app.get(
+    '/api/v1/auth/.well-known/jwks.json',
+    handle({}, async (_input, _req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      return auth.keys.jwks();
+    }),
+  );
+  app.post(
+    '/api/v1/auth/register',
+    handle({ body: RegisterBody }, async ({ body }, _req, res) => {
+      res.status(201);
+      return auth.register(body);
+    }),
+  );
+  app.post(
+    '/api/v1/auth/login',
+    handle({ body: LoginBody }, ({ body }) => auth.login(body)),
+  );
+  app.post(
+    '/api/v1/auth/refresh-token',
+    handle({ body: RefreshBody }, ({ body }) => auth.refresh(body.refreshToken)),
+  );
+  app.post(
+    '/api/v1/auth/logout',
+    handle({ body: RefreshBody }, async ({ body }, _req, res) => {
+      await auth.logout(body.refreshToken);
+      res.status(204);
+    }),
+  );
+  app.post(
+    '/api/v1/auth/validate-token',
+    handle({ body: ValidateBody }, async ({ body }) => ({
+      valid: true,
+      claims: await auth.verify(body.token),
+    })),
+  );
+  app.get(
+    '/api/v1/auth/sessions',
+    handle({}, async (_input, req) => ({ sessions: await auth.sessions((await bearer(req)).sub) })),
+  );
+  app.delete(
+    '/api/v1/auth/sessions/:id',
+    handle({ params: SessionParams }, async ({ params }, req, res) => {
+      await auth.revokeSession((await bearer(req)).sub, params.id);
+      res.status(204);
+    }),
+  );
+  app.post(
+    '/api/v1/auth/keys/rotate',
+    handle({}, async (_input, req) => {
+      const claims = await bearer(req);
+      if (!claims.roles.includes('owner') && !claims.roles.includes('service')) {
+        throw new AppError('forbidden', 'Only an owner or a service may rotate the signing key');
+      }
+      const key = await auth.keys.rotate();
+      return { kid: key.kid };
+    }),
+  );
+}
