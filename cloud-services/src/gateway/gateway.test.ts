@@ -90,6 +90,12 @@ describe('gateway', () => {
         },
         timeoutMs: 150,
         healthTimeoutMs: 500,
+        // Proxying on its own here: access rules are tested in guard.test.ts.
+        routes: GATEWAY_ROUTES.map((r) => ({
+          ...r,
+          read: 'public' as const,
+          write: 'public' as const,
+        })),
       },
     );
   });
@@ -188,7 +194,15 @@ describe('routeFor', () => {
   });
 
   it('prefers the longest prefix', () => {
-    const routes = [...GATEWAY_ROUTES, { prefix: '/api/v1/auth/admin', upstream: 'menu' as const }];
+    const routes = [
+      ...GATEWAY_ROUTES,
+      {
+        prefix: '/api/v1/auth/admin',
+        upstream: 'menu' as const,
+        read: 'public' as const,
+        write: 'public' as const,
+      },
+    ];
     expect(routeFor('/api/v1/auth/admin/users', routes)?.upstream).toBe('menu');
     expect(routeFor('/api/v1/auth/login', routes)?.upstream).toBe('auth');
   });

@@ -8,6 +8,7 @@ import {
 import { pipeline } from 'node:stream';
 import { AppError } from '@pos/kit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { CircuitBreaker } from './breaker.js';
 import { type GatewayRoute, routeFor, type UpstreamName } from './routes.js';
 
 // RFC 9110 §7.6.1: these describe one connection and are never forwarded; nor is any field
@@ -32,6 +33,8 @@ export interface ProxyOptions {
   agent: Agent;
   /** No byte from the upstream for this long: 504. */
   timeoutMs: number;
+  /** One per upstream: a service that keeps failing is answered 503 at once. */
+  breakers: Readonly<Record<UpstreamName, CircuitBreaker>>;
 }
 
 class UpstreamTimeout extends Error {
@@ -48,6 +51,15 @@ export function gatewayProxy(options: ProxyOptions): RequestHandler {
   return (req, res, next) => {
     const route = routeFor(req.path, options.routes);
     if (!route) return next();
+    res.setHeader('X-API-Version', '1');
+    const breaker = options.breakers[route.upstream];
+    if (!breaker.allow()) {
+      return next(
+        new AppError('unavailable', `The ${route.upstream} service is failing; try again shortly`, {
+          headers: { 'Retry-After': String(breaker.retryAfterSeconds()) },
+        }),
+      );
+    }
     forward(req, res, next, route.upstream, options);
   };
 }
@@ -72,7 +84,10 @@ function forward(
   upstream.setTimeout(options.timeoutMs, () =>
     upstream.destroy(new UpstreamTimeout(`${name} did not answer in ${options.timeoutMs} ms`)),
   );
+  const breaker = options.breakers[name];
   upstream.on('response', (answer: IncomingMessage) => {
+    if ((answer.statusCode ?? 502) >= 500) breaker.failure();
+    else breaker.success();
     res.statusCode = answer.statusCode ?? 502;
     if (answer.statusMessage) res.statusMessage = answer.statusMessage;
     for (const [field, value] of Object.entries(withoutHopByHop(answer.headers))) {
@@ -83,6 +98,7 @@ function forward(
     });
   });
   upstream.on('error', (err) => {
+    if (!res.headersSent) breaker.failure();
     // Once the answer has started there is no second status line: cut the response short.
     if (res.headersSent || res.destroyed) {
       res.destroy();
@@ -108,9 +124,10 @@ function forwardedRequestHeaders(req: Request): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = withoutHopByHop(req.headers);
   // The gateway's correlation ID (the caller's, when it sent a valid one) follows the request.
   if (req.correlationId) headers['x-correlation-id'] = req.correlationId;
+  // The gateway is the public edge: what a caller claims in X-Forwarded-For is not trusted.
   const client = req.socket.remoteAddress;
-  const prior = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = [prior, client].filter(Boolean).join(', ');
+  if (client) headers['x-forwarded-for'] = client;
+  else delete headers['x-forwarded-for'];
   headers['x-forwarded-proto'] = req.protocol;
   if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
   return headers;

@@ -2,21 +2,33 @@
 export const UPSTREAMS = ['auth', 'menu', 'loyalty', 'notification'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
 
+/** Who may call: anyone, anyone signed in, or holders of one of the roles. */
+export type Access = 'public' | 'signed-in' | readonly string[];
+
 /**
- * One public path prefix and the service behind it (seed §1.1, §4). Plain data on purpose:
- * authentication, roles, rate limits and circuit-breaker settings are added per route here.
+ * One public path prefix and the service behind it (seed §1.1, §4), with who may read (GET,
+ * HEAD) and who may write (everything else). The longest matching prefix decides.
  */
 export interface GatewayRoute {
   /** Matches the prefix itself and everything below it (`/api/v1/menu`, `/api/v1/menu/items`). */
   prefix: string;
   upstream: UpstreamName;
+  read: Access;
+  write: Access;
 }
 
+const STAFF = ['owner', 'manager', 'cashier', 'cook', 'service'];
+const MANAGERS = ['owner', 'manager', 'service'];
+
 export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
-  { prefix: '/api/v1/auth', upstream: 'auth' },
-  { prefix: '/api/v1/menu', upstream: 'menu' },
-  { prefix: '/api/v1/loyalty', upstream: 'loyalty' },
-  { prefix: '/api/v1/notifications', upstream: 'notification' },
+  // Signing in, registering, refreshing and the JWKS are for everyone.
+  { prefix: '/api/v1/auth', upstream: 'auth', read: 'public', write: 'public' },
+  { prefix: '/api/v1/auth/sessions', upstream: 'auth', read: 'signed-in', write: 'signed-in' },
+  { prefix: '/api/v1/auth/keys', upstream: 'auth', read: MANAGERS, write: ['owner', 'service'] },
+  // Guests browse the menu; managers change it.
+  { prefix: '/api/v1/menu', upstream: 'menu', read: 'public', write: MANAGERS },
+  { prefix: '/api/v1/loyalty', upstream: 'loyalty', read: 'signed-in', write: 'signed-in' },
+  { prefix: '/api/v1/notifications', upstream: 'notification', read: STAFF, write: MANAGERS },
 ];
 
 /** The route whose prefix owns `path`, if any; the longest prefix wins. */

@@ -1,7 +1,12 @@
 import { Agent } from 'node:http';
 import { createHttpService, type ReadinessCheck } from '@pos/kit';
 import { type CloudServiceRuntime, type StartedService, serveService } from '@pos/kit/sql';
+import { Redis } from 'ioredis';
+import { createRemoteJWKSet } from 'jose';
+import { CircuitBreaker } from './breaker.js';
+import { gatewayGuard, type RateLimits, SEED_RATE_LIMITS } from './guard.js';
 import { gatewayProxy } from './proxy.js';
+import { MemoryCounter, type RateCounter, RedisCounter } from './rate-limit.js';
 import { GATEWAY_ROUTES, type GatewayRoute, UPSTREAMS, type UpstreamName } from './routes.js';
 
 export const GATEWAY_SERVICE = 'gateway';
@@ -14,6 +19,12 @@ export interface GatewayOptions {
   timeoutMs?: number;
   /** How long `/ready` waits for each upstream's `/health`. */
   healthTimeoutMs?: number;
+  /** Rate limits (default the seed's: 100 a minute per user, 1,000 per address). */
+  limits?: RateLimits;
+  /** Share counts between gateways through Redis (default `REDIS_URL`, else in memory). */
+  redisUrl?: string;
+  /** Circuit breaker per upstream (seed §7.1: 5 failures, 30 s open). */
+  breaker?: { failures: number; openMs: number };
 }
 
 /**
@@ -33,21 +44,33 @@ export async function startGateway(
   for (const name of UPSTREAMS) {
     readiness[name] = () => checkHealth(upstreams[name], healthTimeoutMs);
   }
+  const routes = options.routes ?? GATEWAY_ROUTES;
+  const redisUrl = options.redisUrl ?? runtime.env.REDIS_URL;
+  const counter: RateCounter = redisUrl
+    ? new RedisCounter(new Redis(redisUrl))
+    : new MemoryCounter();
+  const breakerOptions = options.breaker ?? { failures: 5, openMs: 30_000 };
+  const breakers = Object.fromEntries(
+    UPSTREAMS.map((name) => [name, new CircuitBreaker(breakerOptions)]),
+  ) as Record<UpstreamName, CircuitBreaker>;
+  const jwks = createRemoteJWKSet(
+    new URL('api/v1/auth/.well-known/jwks.json', withSlash(upstreams.auth)),
+    {
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+    },
+  );
   const http = createHttpService({
     name: GATEWAY_SERVICE,
     logger: runtime.logger,
     readiness,
     before: [
-      gatewayProxy({
-        routes: options.routes ?? GATEWAY_ROUTES,
-        upstreams,
-        agent,
-        timeoutMs: options.timeoutMs ?? 30_000,
-      }),
+      gatewayGuard({ routes, jwks, counter, limits: options.limits ?? SEED_RATE_LIMITS }),
+      gatewayProxy({ routes, upstreams, agent, breakers, timeoutMs: options.timeoutMs ?? 10_000 }),
     ],
     routes: () => {},
   });
-  return serveService(http, runtime, [() => agent.destroy()]);
+  return serveService(http, runtime, [() => agent.destroy(), () => counter.close()]);
 }
 
 async function checkHealth(base: URL, timeoutMs: number): Promise<void> {
