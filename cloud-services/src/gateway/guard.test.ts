@@ -180,6 +180,68 @@ describe('gateway guard', () => {
   });
 });
 
+describe('gateway route × role matrix', () => {
+  it("applies each route's read and write rule to every role", async () => {
+    const gw = await gateway();
+    const db = await pglite.database('auth');
+    try {
+      const roles = ['customer', 'cashier', 'cook', 'manager', 'owner', 'service'] as const;
+      const tokens: Record<string, string> = {};
+      for (const role of roles) {
+        const email = `m-${role}-${Date.now()}@example.com`;
+        await fetch(`${gw.url}/api/v1/auth/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password: 'matrix password', displayName: role }),
+        });
+        await db.query(
+          `UPDATE user_roles SET role = $1 WHERE user_id = (SELECT user_id FROM users WHERE email = $2)`,
+          [role, email],
+        );
+        const login = await fetch(`${gw.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password: 'matrix password' }),
+        });
+        tokens[role] = ((await login.json()) as { accessToken: string }).accessToken;
+      }
+      const failures: string[] = [];
+      for (const route of GATEWAY_ROUTES) {
+        // A path under the prefix that no longer prefix claims (the auth service answers 404).
+        const path = `${route.prefix}/matrix-probe`;
+        for (const method of ['GET', 'POST'] as const) {
+          const rule = method === 'GET' ? route.read : route.write;
+          for (const who of ['nobody', ...roles]) {
+            const res = await get(
+              `${gw.url}${path}`,
+              who === 'nobody' ? undefined : tokens[who],
+              method,
+            );
+            await res.body?.cancel();
+            const expected =
+              rule === 'public'
+                ? 'pass'
+                : who === 'nobody'
+                  ? 401
+                  : rule === 'signed-in' || rule.includes(who)
+                    ? 'pass'
+                    : 403;
+            const ok =
+              expected === 'pass'
+                ? res.status !== 401 && res.status !== 403
+                : res.status === expected;
+            if (!ok)
+              failures.push(`${method} ${path} as ${who}: ${res.status}, expected ${expected}`);
+          }
+        }
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('circuit breaker', () => {
   it('opens after 5 failures, lets one probe through after the wait, and closes on success', () => {
     let now = 0;
