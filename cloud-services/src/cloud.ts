@@ -80,6 +80,7 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
         loyalty: reach('loyalty'),
         notification: reach('notification'),
       },
+      limits: config.rateLimits,
     });
     running.push(gateway);
     urls.gateway = gateway.url;

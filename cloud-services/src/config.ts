@@ -30,11 +30,16 @@ const EnvSchema = z.object({
   LOYALTY_PORT: port.default(DEFAULT_PORTS.loyalty),
   NOTIFICATION_PORT: port.default(DEFAULT_PORTS.notification),
   SYNC_PORT: port.default(DEFAULT_PORTS.sync),
+  GATEWAY_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(100),
+  GATEWAY_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1_000),
+  GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
 });
 
 export interface CloudConfig {
   host: string;
   ports: Record<CloudServiceName, number>;
+  /** Seed §6.3: 100 requests a minute per user, 1,000 per address. */
+  rateLimits: { perUser: number; perIp: number; windowMs: number };
 }
 
 export class CloudConfigError extends Error {
@@ -58,6 +63,11 @@ export function cloudConfigFromEnv(env: Readonly<Record<string, string | undefin
       loyalty: e.LOYALTY_PORT,
       notification: e.NOTIFICATION_PORT,
       sync: e.SYNC_PORT,
+    },
+    rateLimits: {
+      perUser: e.GATEWAY_RATE_LIMIT_PER_USER,
+      perIp: e.GATEWAY_RATE_LIMIT_PER_IP,
+      windowMs: e.GATEWAY_RATE_WINDOW_SECONDS * 1_000,
     },
   };
 }
