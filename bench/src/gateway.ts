@@ -2,12 +2,13 @@
  * `npm run bench:gateway`: what the API gateway costs, measured in one run against the same
  * service called directly.
  *
- * The cloud runs as `npm start` runs it (one process: gateway, auth, menu, loyalty,
- * notification and sync, on the embedded PGlite). The same public request,
- * `GET /api/v1/menu/categories` (a database read in the menu service), is sent closed-loop over
- * 32 keep-alive connections for 10 s straight to the menu service, then for 10 s through the
+ * The cloud runs as deployed: the services in one process (on the embedded PGlite), the gateway
+ * in another (`CLOUD_RUN`). The same public request, `GET /api/v1/auth/.well-known/jwks.json`
+ * (the auth service's key set, as every gateway and hub fetches it), is sent closed-loop over 32
+ * keep-alive connections for 10 s straight to the auth service, then for 10 s through the
  * gateway (which also counts the caller's rate limit and checks the route's access rule).
- * Overhead = gateway − direct at p50. Then sign-ins per second through the gateway, each an
+ * Throughput is the 32-connection run; the overhead is the p50 difference with one request at a
+ * time each way (the gateway's own cost, without queueing on two shared cores). Then sign-ins per second through the gateway, each an
  * argon2id verify (m = 19 MiB, t = 2, p = 1).
  *
  * Targets: p50 overhead ≤ 2 ms; ≥ 3,000 req/s through the gateway on 2 cores.
@@ -27,7 +28,7 @@ import { summarize } from './lib/stats.js';
 const TARGET_OVERHEAD_MS = 2;
 const TARGET_RPS = 3_000;
 
-async function startCloud(): Promise<{ gateway: string; menu: string; stop: () => Promise<void> }> {
+async function startCloud(): Promise<{ gateway: string; auth: string; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pos-bench-cloud-'));
   const names = ['GATEWAY', 'AUTH', 'MENU', 'LOYALTY', 'NOTIFICATION', 'SYNC'];
   const ports: Record<string, number> = {};
@@ -47,22 +48,27 @@ async function startCloud(): Promise<{ gateway: string; menu: string; stop: () =
   };
   for (const n of names) env[`${n}_PORT`] = String(ports[n]);
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cloud-services/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // The gateway in its own process, as it is deployed: it does not share the services' thread.
   let output = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString();
+  const children = (['services', 'gateway'] as const).map((run) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cloud-services/src/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...env, CLOUD_RUN: run },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (c: Buffer) => {
+      output = (output + c.toString()).slice(-8_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    return child;
   });
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+    for (const child of children) {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -78,7 +84,7 @@ async function startCloud(): Promise<{ gateway: string; menu: string; stop: () =
     if (Date.now() > until) throw new Error(`the cloud did not start:\n${output.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { gateway, menu: `http://127.0.0.1:${ports.MENU}`, stop };
+  return { gateway, auth: `http://127.0.0.1:${ports.AUTH}`, stop };
 }
 
 async function main(): Promise<number> {
@@ -87,23 +93,26 @@ async function main(): Promise<number> {
   const m = machine();
   console.log(`bench:gateway — ${m.cpus} × ${m.cpuModel}, Node ${m.node}`);
   const cloud = await startCloud();
-  const path = '/api/v1/menu/categories';
-  const run = (base: string, ms: number) =>
+  const path = '/api/v1/auth/.well-known/jwks.json';
+  const run = (base: string, ms: number, conns = connections) =>
     runClosedLoop({
-      client: new HttpClient(base, connections),
-      connections,
+      client: new HttpClient(base, conns),
+      connections: conns,
       durationMs: ms,
       next: () => ({ path }),
     });
 
   // Warm both paths, then measure them back to back.
-  await run(cloud.menu, 2_000);
+  await run(cloud.auth, 2_000);
   await run(cloud.gateway, 2_000);
-  const direct = await run(cloud.menu, seconds * 1_000);
+  const direct = await run(cloud.auth, seconds * 1_000);
   const proxied = await run(cloud.gateway, seconds * 1_000);
   const d = summarize(direct.latencies);
   const g = summarize(proxied.latencies);
-  const overhead = Number((g.p50 - d.p50).toFixed(2));
+  // The gateway's own cost per request, without queueing: one request at a time each way.
+  const direct1 = summarize((await run(cloud.auth, 5_000, 1)).latencies);
+  const proxied1 = summarize((await run(cloud.gateway, 5_000, 1)).latencies);
+  const overhead = Number((proxied1.p50 - direct1.p50).toFixed(2));
 
   // Sign-ins through the gateway: argon2id verifies bound them.
   const client = new HttpClient(cloud.gateway, 8);
@@ -130,8 +139,13 @@ async function main(): Promise<number> {
 
   printTable(`GET ${path}, ${connections} connections, ${seconds} s each`, [
     ['path', 'req/s', 'p50', 'p99', 'errors'],
-    ['direct to the menu service', Math.round(direct.okPerSec), d.p50, d.p99, direct.errors],
+    ['direct to the auth service', Math.round(direct.okPerSec), d.p50, d.p99, direct.errors],
     ['through the gateway', Math.round(proxied.okPerSec), g.p50, g.p99, proxied.errors],
+  ]);
+  printTable('one request at a time (ms)', [
+    ['path', 'p50', 'p99'],
+    ['direct', direct1.p50, direct1.p99],
+    ['through the gateway', proxied1.p50, proxied1.p99],
   ]);
   console.log(`gateway overhead at p50: ${overhead} ms`);
   printTable('sign-ins through the gateway (argon2id m=19 MiB t=2 p=1), 8 connections, 5 s', [
@@ -148,6 +162,7 @@ async function main(): Promise<number> {
     config: { path, connections, seconds },
     direct: { rps: Math.round(direct.okPerSec), p50: d.p50, p99: d.p99, errors: direct.errors },
     gateway: { rps: Math.round(proxied.okPerSec), p50: g.p50, p99: g.p99, errors: proxied.errors },
+    oneAtATime: { directP50: direct1.p50, gatewayP50: proxied1.p50 },
     overheadP50Ms: overhead,
     logins: {
       perSec: Math.round(logins.okPerSec),

@@ -68,11 +68,20 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
     const urls = {} as Record<CloudServiceName, string>;
     // One after another: they share one single-connection PGlite, so parallel buys nothing.
     for (const [name, start] of SERVICES) {
+      if (config.run === 'gateway') {
+        // The services run in another process on the configured ports.
+        urls[name] = `http://${config.host}:${ports[name]}`;
+        continue;
+      }
       const service = await start(runtime(name));
       running.push(service);
       urls[name] = service.url;
     }
     const reach = (name: CloudServiceName) => reachable(urls[name]);
+    if (config.run === 'services') {
+      logger.info({ urls }, 'cloud services started (the gateway runs elsewhere)');
+      return { urls: { ...urls, gateway: '' }, stop };
+    }
     const gateway = await startGateway(runtime('gateway'), {
       upstreams: {
         auth: reach('auth'),

@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   LOYALTY_PORT: port.default(DEFAULT_PORTS.loyalty),
   NOTIFICATION_PORT: port.default(DEFAULT_PORTS.notification),
   SYNC_PORT: port.default(DEFAULT_PORTS.sync),
+  /** `all` (default); `gateway` or `services` to run the gateway in its own process. */
+  CLOUD_RUN: z.enum(['all', 'gateway', 'services']).default('all'),
   GATEWAY_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(100),
   GATEWAY_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1_000),
   GATEWAY_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
@@ -37,6 +39,8 @@ const EnvSchema = z.object({
 
 export interface CloudConfig {
   host: string;
+  /** Which part of the cloud this process runs. */
+  run: 'all' | 'gateway' | 'services';
   ports: Record<CloudServiceName, number>;
   /** Seed §6.3: 100 requests a minute per user, 1,000 per address. */
   rateLimits: { perUser: number; perIp: number; windowMs: number };
@@ -56,6 +60,7 @@ export function cloudConfigFromEnv(env: Readonly<Record<string, string | undefin
   const e = parsed.data;
   return {
     host: e.CLOUD_HOST,
+    run: e.CLOUD_RUN,
     ports: {
       gateway: e.GATEWAY_PORT,
       auth: e.AUTH_PORT,

@@ -17,7 +17,7 @@ lifecycle.handleSignals();
 try {
   const cloud = await startCloud({ env: process.env, dataDir: join(dataRoot, 'cloud'), logger });
   lifecycle.add('cloud', () => cloud.stop());
-  for (const [name, url] of Object.entries(cloud.urls)) {
+  for (const [name, url] of Object.entries(cloud.urls).filter(([, u]) => u)) {
     process.stdout.write(`${name.padEnd(12)} ${url}\n`);
   }
 } catch (err) {

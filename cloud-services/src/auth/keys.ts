@@ -23,7 +23,13 @@ export interface SigningKey {
  * the JWKS until their last token has expired, so rotation never signs anyone out.
  */
 export class KeyRing {
-  constructor(private readonly db: SqlDatabase) {}
+  /** The JWKS as last read, for a few seconds: every gateway and hub asks for it. */
+  #published: { at: number; value: { keys: JWK[] } } | undefined;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** The key that signs now, made on first use. */
   async current(): Promise<SigningKey> {
@@ -48,6 +54,7 @@ export class KeyRing {
     const kid = randomUUID();
     const pub = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
     const priv = { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' };
+    this.#published = undefined;
     await this.db.transaction(async (tx) => {
       await tx.query('UPDATE signing_keys SET retired_at = now() WHERE retired_at IS NULL');
       await tx.query(
@@ -55,11 +62,20 @@ export class KeyRing {
         [kid, JSON.stringify(pub), JSON.stringify(priv)],
       );
     });
+    this.#published = undefined;
     return { kid, privateKey: privateKey as CryptoKey };
   }
 
   /** The public keys any verifier may use: the current one and those still within their tokens' life. */
   async jwks(): Promise<{ keys: JWK[] }> {
+    const cached = this.#published;
+    if (cached && this.clock() - cached.at < 5_000) return cached.value;
+    const value = await this.#readJwks();
+    this.#published = { at: this.clock(), value };
+    return value;
+  }
+
+  async #readJwks(): Promise<{ keys: JWK[] }> {
     const rows = await this.db.query<{ public_jwk: string }>(
       `SELECT public_jwk FROM signing_keys
        WHERE retired_at IS NULL OR retired_at > now() - make_interval(secs => $1)
