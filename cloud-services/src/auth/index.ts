@@ -3,3 +3,4 @@ export * from './keys.js';
 export * from './passwords.js';
 export * from './schema.js';
 export * from './service.js';
+export * from './staff.js';

@@ -2,6 +2,7 @@ import { AppError, handle } from '@pos/kit';
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import type { AuthService } from './auth-service.js';
+import type { StaffDirectory } from './staff.js';
 
 const Email = z.email({ message: 'not an email address' }).max(320);
 const Password = z.string().min(10, { message: 'at least 10 characters' }).max(200);
@@ -18,8 +19,47 @@ const RefreshBody = z.object({ refreshToken: Token }).strict();
 const ValidateBody = z.object({ token: Token }).strict();
 const SessionParams = z.object({ id: z.uuid() });
 
-/** Seed §1.2 endpoints, plus the JWKS, sessions and key rotation. */
-export function authRoutes(app: Express, auth: AuthService): void {
+const StaffRole = z.enum(['owner', 'manager', 'cashier', 'cook']);
+const NewStaffBody = z
+  .object({
+    email: Email,
+    displayName: z.string().trim().min(1).max(100),
+    roles: z.array(StaffRole).min(1).max(4),
+    storeIds: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/)).max(100),
+    pin: z
+      .string()
+      .regex(/^[0-9]{4,8}$/, { message: '4 to 8 digits' })
+      .optional(),
+    password: Password.optional(),
+  })
+  .strict();
+const RolesBody = z
+  .object({
+    roles: z
+      .array(
+        z.enum(['owner', 'manager', 'cashier', 'cook', 'customer', 'loyalty-member', 'service']),
+      )
+      .max(7),
+  })
+  .strict();
+const StoreParams = z.object({ storeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) });
+const UserParams = z.object({ id: z.uuid() });
+const ClientBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    roles: z.array(z.literal('service')).min(1).max(1),
+  })
+  .strict();
+const TokenBody = z
+  .object({
+    grant_type: z.literal('client_credentials'),
+    client_id: z.string().min(1).max(100),
+    client_secret: z.string().min(1).max(200),
+  })
+  .strict();
+
+/** Seed §1.2 endpoints, plus the JWKS, sessions, key rotation, staff, rosters and machine accounts. */
+export function authRoutes(app: Express, auth: AuthService, staff: StaffDirectory): void {
   const bearer = async (req: Request) => {
     const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
     if (!match?.[1]) {
@@ -76,6 +116,48 @@ export function authRoutes(app: Express, auth: AuthService): void {
       await auth.revokeSession((await bearer(req)).sub, params.id);
       res.status(204);
     }),
+  );
+  const needs = async (req: Request, roles: readonly string[]) => {
+    const claims = await bearer(req);
+    if (!claims.roles.some((r) => roles.includes(r))) {
+      throw new AppError('forbidden', `This needs one of the roles: ${roles.join(', ')}`);
+    }
+    return claims;
+  };
+  app.post(
+    '/api/v1/auth/users',
+    handle({ body: NewStaffBody }, async ({ body }, req, res) => {
+      const by = await needs(req, ['owner', 'manager']);
+      res.status(201);
+      return staff.create(body, by);
+    }),
+  );
+  app.put(
+    '/api/v1/auth/users/:id/roles',
+    handle({ params: UserParams, body: RolesBody }, async ({ params, body }, req) =>
+      staff.setRoles(params.id, body.roles, await needs(req, ['owner'])),
+    ),
+  );
+  app.get(
+    '/api/v1/auth/stores/:storeId/roster',
+    handle({ params: StoreParams }, async ({ params }, req) => {
+      await needs(req, ['service', 'owner', 'manager']);
+      return { storeId: params.storeId, staff: await staff.roster(params.storeId) };
+    }),
+  );
+  app.post(
+    '/api/v1/auth/clients',
+    handle({ body: ClientBody }, async ({ body }, req, res) => {
+      await needs(req, ['owner']);
+      res.status(201);
+      return staff.createClient(body.name, body.roles);
+    }),
+  );
+  app.post(
+    '/api/v1/auth/token',
+    handle({ body: TokenBody }, ({ body }) =>
+      staff.clientToken(body.client_id, body.client_secret),
+    ),
   );
   app.post(
     '/api/v1/auth/keys/rotate',

@@ -103,5 +103,31 @@ export const authSchema: SqlSchema = {
         );
       `,
     },
+    {
+      version: 3,
+      name: 'service clients, event outbox',
+      up: `
+        -- Machine accounts (a hub, the sync worker) that get short-lived tokens with their
+        -- secret (client credentials); the secret is kept only as a SHA-256 hash.
+        CREATE TABLE service_clients (
+          client_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          secret_hash TEXT NOT NULL,
+          roles TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          revoked_at TIMESTAMPTZ
+        );
+        -- auth.* events, written in the transaction of the change they describe; the cloud's
+        -- relay publishes them in seq order.
+        CREATE TABLE auth_outbox (
+          seq BIGSERIAL PRIMARY KEY,
+          event_id UUID NOT NULL UNIQUE,
+          event_type TEXT NOT NULL,
+          envelope TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          published_at TIMESTAMPTZ
+        );
+      `,
+    },
   ],
 };

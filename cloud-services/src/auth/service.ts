@@ -2,6 +2,7 @@ import { type CloudServiceRuntime, type StartedService, startDatabaseService } f
 import { AuthService } from './auth-service.js';
 import { authRoutes } from './routes.js';
 import { authSchema } from './schema.js';
+import { StaffDirectory } from './staff.js';
 
 export const AUTH_SERVICE = 'auth';
 
@@ -11,6 +12,15 @@ export function startAuthService(runtime: CloudServiceRuntime): Promise<StartedS
     name: AUTH_SERVICE,
     schemas: [authSchema],
     runtime,
-    routes: (app, db) => authRoutes(app, new AuthService(db)),
+    routes: (app, db) => {
+      const auth = new AuthService(db);
+      const staff = new StaffDirectory(db, auth.keys);
+      // The first owner, from AUTH_OWNER_EMAIL and AUTH_OWNER_PASSWORD, when there is none yet.
+      void staff
+        .bootstrapOwner(runtime.env.AUTH_OWNER_EMAIL, runtime.env.AUTH_OWNER_PASSWORD)
+        .then((made) => made && runtime.logger.info('first owner account created'))
+        .catch((err: unknown) => runtime.logger.error({ err }, 'could not create the first owner'));
+      authRoutes(app, auth, staff);
+    },
   });
 }

@@ -25,6 +25,9 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { prefix: '/api/v1/auth', upstream: 'auth', read: 'public', write: 'public' },
   { prefix: '/api/v1/auth/sessions', upstream: 'auth', read: 'signed-in', write: 'signed-in' },
   { prefix: '/api/v1/auth/keys', upstream: 'auth', read: MANAGERS, write: ['owner', 'service'] },
+  { prefix: '/api/v1/auth/users', upstream: 'auth', read: MANAGERS, write: ['owner', 'manager'] },
+  { prefix: '/api/v1/auth/stores', upstream: 'auth', read: MANAGERS, write: ['owner'] },
+  { prefix: '/api/v1/auth/clients', upstream: 'auth', read: ['owner'], write: ['owner'] },
   // Guests browse the menu; managers change it.
   { prefix: '/api/v1/menu', upstream: 'menu', read: 'public', write: MANAGERS },
   { prefix: '/api/v1/loyalty', upstream: 'loyalty', read: 'signed-in', write: 'signed-in' },

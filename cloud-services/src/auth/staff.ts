@@ -1,0 +1,214 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { makeEvent, type Role, type StoreId } from '@pos/contracts';
+import { AppError, currentCorrelationId } from '@pos/kit';
+import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
+import { SignJWT } from 'jose';
+import { AUDIENCE, ISSUER } from './auth-service.js';
+import type { KeyRing } from './keys.js';
+import { hashPassword } from './passwords.js';
+
+/** Service tokens are short: a leaked one is worth five minutes. */
+export const SERVICE_TOKEN_TTL_SECONDS = 5 * 60;
+
+const STAFF_ROLES: readonly Role[] = ['owner', 'manager', 'cashier', 'cook'];
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export interface NewStaff {
+  email: string;
+  displayName: string;
+  roles: Role[];
+  storeIds: string[];
+  /** 4–8 digits for signing in at a terminal; hashed with argon2id. */
+  pin?: string | undefined;
+  password?: string | undefined;
+}
+
+/**
+ * Staff accounts, the rosters hubs sign staff in with, and machine accounts. Every change
+ * writes its `auth.*` event in the same transaction.
+ */
+export class StaffDirectory {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly keys: KeyRing,
+  ) {}
+
+  /** The first owner, from the environment, when the directory is empty. */
+  async bootstrapOwner(email: string | undefined, password: string | undefined): Promise<boolean> {
+    if (!email || !password) return false;
+    const any = await this.db.maybeOne(`SELECT 1 FROM user_roles WHERE role = 'owner' LIMIT 1`);
+    if (any) return false;
+    await this.create(
+      { email, displayName: 'Owner', roles: ['owner'], storeIds: [], password },
+      null,
+    );
+    return true;
+  }
+
+  /** A staff member, by an owner (any role) or a manager (cashiers and cooks only). */
+  async create(input: NewStaff, by: { sub: string; roles: string[] } | null) {
+    if (by && !by.roles.includes('owner')) {
+      const beyond = input.roles.filter((r) => r !== 'cashier' && r !== 'cook');
+      if (!by.roles.includes('manager') || beyond.length > 0) {
+        throw new AppError('forbidden', 'Managers may add cashiers and cooks; owners add anyone');
+      }
+    }
+    if (input.roles.some((r) => !STAFF_ROLES.includes(r))) {
+      throw new AppError('validation', 'Staff roles are owner, manager, cashier and cook', {
+        errors: [{ field: 'roles', message: 'owner, manager, cashier or cook' }],
+      });
+    }
+    const userId = randomUUID();
+    const passwordHash = input.password ? await hashPassword(input.password) : null;
+    const pinHash = input.pin ? await hashPassword(input.pin) : null;
+    const ok = await this.db.transaction(async (tx) => {
+      if (await tx.maybeOne('SELECT 1 FROM users WHERE lower(email) = lower($1)', [input.email]))
+        return false;
+      await tx.query(
+        `INSERT INTO users (user_id, email, display_name, password_hash, pin_hash) VALUES ($1, $2, $3, $4, $5)`,
+        [userId, input.email, input.displayName, passwordHash, pinHash],
+      );
+      for (const role of input.roles) {
+        await tx.query('INSERT INTO user_roles (user_id, role) VALUES ($1, $2)', [userId, role]);
+      }
+      for (const store of input.storeIds) {
+        await tx.query('INSERT INTO user_stores (user_id, store_id) VALUES ($1, $2)', [
+          userId,
+          store,
+        ]);
+      }
+      await emit(tx, 'auth.usercreated.v1', {
+        userId,
+        email: input.email,
+        roles: input.roles,
+        storeIds: input.storeIds as StoreId[],
+      });
+      return true;
+    });
+    if (!ok) throw new AppError('conflict', 'An account with this email already exists');
+    return {
+      userId,
+      email: input.email,
+      displayName: input.displayName,
+      roles: input.roles,
+      storeIds: input.storeIds,
+    };
+  }
+
+  /** Replace a user's roles (owners only). */
+  async setRoles(userId: string, roles: Role[], by: { sub: string; roles: string[] }) {
+    if (!by.roles.includes('owner')) throw new AppError('forbidden', 'Only an owner changes roles');
+    return this.db.transaction(async (tx) => {
+      const user = await tx.maybeOne('SELECT 1 FROM users WHERE user_id = $1', [userId]);
+      if (!user) throw new AppError('not-found', `User ${userId} was not found`);
+      const previous = (
+        await tx.query<{ role: Role }>(
+          'SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role',
+          [userId],
+        )
+      ).map((r) => r.role);
+      await tx.query('DELETE FROM user_roles WHERE user_id = $1', [userId]);
+      for (const role of roles)
+        await tx.query('INSERT INTO user_roles (user_id, role) VALUES ($1, $2)', [userId, role]);
+      await emit(tx, 'auth.userrolechanged.v1', {
+        userId,
+        previousRoles: previous,
+        roles,
+        changedBy: by.sub,
+      });
+      return { userId, roles };
+    });
+  }
+
+  /** The staff of one store with their PIN hashes: what a hub needs to sign staff in offline. */
+  async roster(storeId: string) {
+    const rows = await this.db.query<{
+      user_id: string;
+      display_name: string;
+      pin_hash: string | null;
+      roles: string;
+    }>(
+      `SELECT u.user_id, u.display_name, u.pin_hash, string_agg(r.role, ',' ORDER BY r.role) AS roles
+       FROM users u JOIN user_stores s ON s.user_id = u.user_id JOIN user_roles r ON r.user_id = u.user_id
+       WHERE s.store_id = $1 AND u.status = 'active' AND r.role IN ('owner', 'manager', 'cashier', 'cook')
+       GROUP BY u.user_id, u.display_name, u.pin_hash ORDER BY u.display_name`,
+      [storeId],
+    );
+    return rows
+      .filter((r) => r.pin_hash !== null)
+      .map((r) => ({
+        userId: r.user_id,
+        name: r.display_name,
+        roles: r.roles.split(','),
+        pinHash: r.pin_hash,
+      }));
+  }
+
+  /** A machine account; its secret is shown once, here. */
+  async createClient(
+    name: string,
+    roles: Role[],
+  ): Promise<{ clientId: string; clientSecret: string }> {
+    const clientId = `svc_${randomBytes(8).toString('hex')}`;
+    const clientSecret = randomBytes(32).toString('base64url');
+    await this.db.query(
+      'INSERT INTO service_clients (client_id, name, secret_hash, roles) VALUES ($1, $2, $3, $4)',
+      [clientId, name, sha256(clientSecret), roles.join(',')],
+    );
+    return { clientId, clientSecret };
+  }
+
+  /** OAuth 2.0 client credentials: a 5-minute token for a machine account. */
+  async clientToken(clientId: string, clientSecret: string) {
+    const client = await this.db.maybeOne<{ secret_hash: string; roles: string }>(
+      'SELECT secret_hash, roles FROM service_clients WHERE client_id = $1 AND revoked_at IS NULL',
+      [clientId],
+    );
+    // Compare hashes of equal length; an unknown client is compared against a dummy.
+    const presented = sha256(clientSecret);
+    const expected = client?.secret_hash ?? sha256(`unknown-${randomUUID()}`);
+    if (!client || !timingSafeHexEqual(presented, expected)) {
+      throw new AppError('unauthenticated', 'The client id or secret is not right');
+    }
+    const key = await this.keys.current();
+    const accessToken = await new SignJWT({
+      email: `${clientId}@clients.pos`,
+      roles: client.roles.split(','),
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
+      .setSubject(`client:${clientId}`)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${SERVICE_TOKEN_TTL_SECONDS}s`)
+      .sign(key.privateKey);
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: SERVICE_TOKEN_TTL_SECONDS,
+    };
+  }
+}
+
+function timingSafeHexEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+async function emit(
+  tx: SqlExecutor,
+  type: 'auth.usercreated.v1' | 'auth.userrolechanged.v1',
+  payload: Record<string, unknown>,
+): Promise<void> {
+  const event = makeEvent(type, payload as never, {
+    source: 'auth-service',
+    correlationId: currentCorrelationId(),
+  });
+  await tx.query('INSERT INTO auth_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)', [
+    event.EventId,
+    type,
+    JSON.stringify(event),
+  ]);
+}
