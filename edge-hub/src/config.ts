@@ -11,6 +11,8 @@ const EnvSchema = z.object({
   MQTT_HOST: z.string().min(1).optional(),
   MQTT_PORT: port.default(1884),
   POS_DATA_DIR: z.string().min(1).default('.data'),
+  /** The cloud auth service's JWKS; set it to accept cloud staff tokens (verified offline). */
+  CLOUD_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   STORE_TIMEZONE: z
     .string()
     .refine((tz) => {
@@ -36,6 +38,8 @@ export interface HubConfig {
   timeZone: string;
   /** Local hour a business day starts (order numbers restart, Z report boundary). */
   businessDayStartHour: number;
+  /** Where the cloud publishes its token keys; unset, only hub sessions are accepted. */
+  cloudJwksUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -58,5 +62,6 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     logLevel: e.LOG_LEVEL,
     timeZone: e.STORE_TIMEZONE,
     businessDayStartHour: e.BUSINESS_DAY_START_HOUR,
+    ...(e.CLOUD_JWKS_URL ? { cloudJwksUrl: e.CLOUD_JWKS_URL } : {}),
   };
 }

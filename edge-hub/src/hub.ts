@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
 import { createHttpService, createLogger, type Logger, listen, type RunningServer } from '@pos/kit';
 import type { Express } from 'express';
 import { type EdgeBroker, startBroker } from './bus/broker.js';
@@ -8,6 +9,7 @@ import { LocalBus } from './bus/local-bus.js';
 import { Subscriptions } from './bus/wiring.js';
 import type { HubConfig } from './config.js';
 import { type DeclaredRoute, SecureRouter } from './staff/access.js';
+import { CloudTokenVerifier } from './staff/cloud-tokens.js';
 import { HubSessions } from './staff/sessions.js';
 
 /** What a hub module (order, inventory, payment, KDS…) is given when it starts. */
@@ -90,6 +92,17 @@ export async function startHub(
     const subscriptions = new Subscriptions();
     const routes: DeclaredRoute[] = [];
     const sessions = HubSessions.open(config.dataDir, clock);
+    if (config.cloudJwksUrl) {
+      const cloud = new CloudTokenVerifier({
+        jwksUrl: config.cloudJwksUrl,
+        cacheFile: join(config.dataDir, 'cloud-jwks.json'),
+        clock,
+        logger: logger.child({ part: 'cloud-tokens' }),
+      });
+      cloud.start();
+      closers.push(() => cloud.stop());
+      sessions.trustCloud(cloud);
+    }
     for (const module of modules) module.subscribe?.(subscriptions);
     const ctx: HubContext = {
       config,

@@ -26,6 +26,8 @@ export class HubSessions {
   readonly #key: Uint8Array;
   readonly #revoked = new Map<string, number>();
   readonly #verified = new Map<string, { principal: StaffPrincipal; expiresAt: number }>();
+  /** Tokens from the cloud's auth service, when the hub is set up to accept them. */
+  #cloud: { verify(token: string): Promise<StaffPrincipal | null> } | undefined;
 
   constructor(
     key: Uint8Array,
@@ -61,6 +63,11 @@ export class HubSessions {
     return { token, sessionId, expiresAt: new Date((now + this.ttlSeconds) * 1000).toISOString() };
   }
 
+  /** Also accept staff tokens signed by the cloud (verified with its cached public keys). */
+  trustCloud(verifier: { verify(token: string): Promise<StaffPrincipal | null> }): void {
+    this.#cloud = verifier;
+  }
+
   /** The principal of a valid, unexpired, unrevoked token; null for anything else. */
   async verify(token: string): Promise<StaffPrincipal | null> {
     if (token.length > 4_096) return null;
@@ -78,6 +85,7 @@ export class HubSessions {
       if (this.#verified.size >= 10_000) this.#verified.clear();
       this.#verified.set(token, principal);
     }
+    if (!principal && this.#cloud) return this.#cloud.verify(token);
     return principal?.principal ?? null;
   }
 
