@@ -207,3 +207,58 @@ describe('routeFor', () => {
     expect(routeFor('/api/v1/auth/login', routes)?.upstream).toBe('auth');
   });
 });
+
+describe('gateway retries', () => {
+  it('retries a read after a dropped connection, never a write', async () => {
+    let dropped = 0;
+    const flaky = createServer((req, res) => {
+      // Every other request is cut off before an answer, as a restarting service would.
+      if (dropped % 2 === 0) {
+        dropped += 1;
+        req.socket.destroy();
+        return;
+      }
+      dropped += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', () => resolve()));
+    const gateway = await startGateway(
+      {
+        env: {},
+        host: '127.0.0.1',
+        port: 0,
+        logger: createLogger({ service: 'gateway', level: 'silent' }),
+      },
+      {
+        upstreams: {
+          auth: urlOf(flaky),
+          menu: urlOf(flaky),
+          loyalty: urlOf(flaky),
+          notification: urlOf(flaky),
+        },
+        routes: GATEWAY_ROUTES.map((r) => ({
+          ...r,
+          read: 'public' as const,
+          write: 'public' as const,
+        })),
+      },
+    );
+    try {
+      const read = await fetch(`${gateway.url}/api/v1/menu/items`);
+      expect(read.status).toBe(200);
+      expect(dropped).toBe(2); // cut once, answered on the retry
+      const write = await fetch(`${gateway.url}/api/v1/menu/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(write.status).toBe(503);
+      expect(dropped).toBe(3); // the write was sent once
+    } finally {
+      await gateway.stop();
+      flaky.closeAllConnections();
+      await new Promise((r) => flaky.close(r));
+    }
+  });
+});

@@ -60,9 +60,13 @@ export function gatewayProxy(options: ProxyOptions): RequestHandler {
         }),
       );
     }
-    forward(req, res, next, route.upstream, options);
+    forward(req, res, next, route.upstream, options, 0);
   };
 }
+
+/** Seed §7.2: only requests that may safely be repeated are retried, twice, after a failed connection. */
+const RETRIED = new Set(['GET', 'HEAD', 'OPTIONS']);
+const RETRY_DELAYS_MS = [50, 200];
 
 function forward(
   req: Request,
@@ -70,6 +74,7 @@ function forward(
   next: NextFunction,
   name: UpstreamName,
   options: ProxyOptions,
+  attempt: number,
 ): void {
   const target = options.upstreams[name];
   const upstream = request({
@@ -98,6 +103,21 @@ function forward(
     });
   });
   upstream.on('error', (err) => {
+    const delay = RETRY_DELAYS_MS[attempt];
+    const retry =
+      !res.headersSent &&
+      !(err instanceof UpstreamTimeout) &&
+      RETRIED.has(req.method) &&
+      delay !== undefined &&
+      !res.destroyed;
+    if (retry) {
+      req.log?.debug({ upstream: name, attempt: attempt + 1, reason: err.message }, 'retrying');
+      setTimeout(() => {
+        if (breaker.allow()) forward(req, res, next, name, options, attempt + 1);
+        else next(new AppError('unavailable', `The ${name} service is failing; try again shortly`));
+      }, delay);
+      return;
+    }
     if (!res.headersSent) breaker.failure();
     // Once the answer has started there is no second status line: cut the response short.
     if (res.headersSent || res.destroyed) {
@@ -117,7 +137,8 @@ function forward(
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  req.pipe(upstream);
+  if (attempt === 0) req.pipe(upstream);
+  else upstream.end();
 }
 
 function forwardedRequestHeaders(req: Request): OutgoingHttpHeaders {
