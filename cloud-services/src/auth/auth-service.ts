@@ -138,6 +138,11 @@ export class AuthService {
     return this.#issue(found.user_id, found.family_id);
   }
 
+  /** A new session for a user who proved who they are another way (social sign-in). */
+  startSession(userId: string): Promise<TokenPair> {
+    return this.#issue(userId, randomUUID());
+  }
+
   /** End the session the refresh token belongs to. Unknown tokens are fine: nothing to end. */
   async logout(refreshToken: string): Promise<void> {
     const found = await this.db.maybeOne<{ family_id: string }>(

@@ -2,6 +2,7 @@ import { AppError, handle } from '@pos/kit';
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import type { AuthService } from './auth-service.js';
+import type { OidcLogin } from './oauth.js';
 import type { StaffDirectory } from './staff.js';
 
 const Email = z.email({ message: 'not an email address' }).max(320);
@@ -59,7 +60,35 @@ const TokenBody = z
   .strict();
 
 /** Seed §1.2 endpoints, plus the JWKS, sessions, key rotation, staff, rosters and machine accounts. */
-export function authRoutes(app: Express, auth: AuthService, staff: StaffDirectory): void {
+const ProviderParams = z.object({ provider: z.string().regex(/^[a-z0-9-]{1,32}$/) });
+const CallbackBody = z
+  .object({
+    provider: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    code: z.string().min(1).max(2_000),
+    state: z.string().min(1).max(200),
+  })
+  .strict();
+
+export function authRoutes(
+  app: Express,
+  auth: AuthService,
+  staff: StaffDirectory,
+  oidc: OidcLogin,
+): void {
+  app.get(
+    '/api/v1/auth/oauth/providers',
+    handle({}, () => ({ providers: oidc.list() })),
+  );
+  app.post(
+    '/api/v1/auth/oauth/:provider/start',
+    handle({ params: ProviderParams }, ({ params }) => oidc.start(params.provider)),
+  );
+  app.post(
+    '/api/v1/auth/oauth/callback',
+    handle({ body: CallbackBody }, async ({ body }) =>
+      auth.startSession(await oidc.callback(body)),
+    ),
+  );
   const bearer = async (req: Request) => {
     const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
     if (!match?.[1]) {

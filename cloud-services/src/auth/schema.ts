@@ -129,5 +129,21 @@ export const authSchema: SqlSchema = {
         );
       `,
     },
+    {
+      version: 4,
+      name: 'oauth sign-in requests',
+      up: `
+        -- One row per social sign-in started: its state, nonce and PKCE verifier, used once.
+        CREATE TABLE oauth_states (
+          state TEXT PRIMARY KEY,
+          provider TEXT NOT NULL,
+          nonce TEXT NOT NULL,
+          code_verifier TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          expires_at TIMESTAMPTZ NOT NULL,
+          used_at TIMESTAMPTZ
+        );
+      `,
+    },
   ],
 };
