@@ -2,6 +2,7 @@ export * from './context.js';
 export * from './errors.js';
 export * from './http/idempotency.js';
 export * from './http/metrics.js';
+export * from './http/openapi.js';
 export * from './http/problem.js';
 export * from './http/service.js';
 export * from './http/validate.js';

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pos/kit';
 import { SharedPglite, type StartedService } from '@pos/kit/sql';
+import { lazyTestDatabase } from '@pos/kit/sql/testing';
 import { decodeJwt } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,27 +75,10 @@ beforeAll(async () => {
     }
     handle(req, res);
   });
-  auth = await startAuthService({
-    env: {
-      OIDC_PROVIDERS: JSON.stringify([
-        {
-          name: 'local',
-          issuer,
-          clientId: 'pos',
-          clientSecret: 'pos-secret-that-is-long-enough-0123456789',
-          redirectUri: REDIRECT,
-        },
-      ]),
-    },
-    embedded: pglite,
-    host: '127.0.0.1',
-    port: 0,
-    logger,
-  });
 });
 
 afterAll(async () => {
-  await auth?.stop();
+  await pg.dispose();
   idp?.closeAllConnections();
   await new Promise((r) => idp?.close(r));
   await pglite.close();
@@ -151,73 +135,116 @@ async function signIn(as: string) {
   };
 }
 
-describe('social sign-in with OpenID Connect', () => {
-  it('signs in with PKCE, makes a customer account, and finds the same account next time', async () => {
-    const first = await signIn('alice');
-    expect(first.state).toBe(first.startedState);
-    const tokens = await post('/api/v1/auth/oauth/callback', {
-      provider: 'local',
-      code: first.code,
-      state: first.state,
-    });
-    expect(tokens.status).toBe(200);
-    const claims = decodeJwt(String(tokens.body.accessToken));
-    expect(claims).toMatchObject({ email: 'alice@example.com', roles: ['customer'] });
+const providers = () =>
+  JSON.stringify([
+    {
+      name: 'local',
+      issuer,
+      clientId: 'pos',
+      clientSecret: 'pos-secret-that-is-long-enough-0123456789',
+      redirectUri: REDIRECT,
+    },
+  ]);
+const pg = lazyTestDatabase('pos_auth_oidc_test');
+const targets = [
+  {
+    kind: 'postgres',
+    start: async () =>
+      startAuthService({
+        env: { OIDC_PROVIDERS: providers(), AUTH_DATABASE_URL: (await pg.get()).url },
+        host: '127.0.0.1',
+        port: 0,
+        logger,
+      }),
+  },
+  {
+    kind: 'pglite',
+    start: () =>
+      startAuthService({
+        env: { OIDC_PROVIDERS: providers() },
+        embedded: pglite,
+        host: '127.0.0.1',
+        port: 0,
+        logger,
+      }),
+  },
+] as const;
 
-    // The same code and state again: refused (the state is used once).
-    const replay = await post('/api/v1/auth/oauth/callback', {
-      provider: 'local',
-      code: first.code,
-      state: first.state,
+for (const target of targets)
+  describe(`social sign-in with OpenID Connect on ${target.kind}`, () => {
+    beforeAll(async () => {
+      auth = await target.start();
     });
-    expect(replay.status).toBe(401);
+    afterAll(async () => {
+      await auth?.stop();
+    });
 
-    const second = await signIn('alice');
-    const again = await post('/api/v1/auth/oauth/callback', {
-      provider: 'local',
-      code: second.code,
-      state: second.state,
+    it('signs in with PKCE, makes a customer account, and finds the same account next time', async () => {
+      const first = await signIn('alice');
+      expect(first.state).toBe(first.startedState);
+      const tokens = await post('/api/v1/auth/oauth/callback', {
+        provider: 'local',
+        code: first.code,
+        state: first.state,
+      });
+      expect(tokens.status).toBe(200);
+      const claims = decodeJwt(String(tokens.body.accessToken));
+      expect(claims).toMatchObject({ email: 'alice@example.com', roles: ['customer'] });
+
+      // The same code and state again: refused (the state is used once).
+      const replay = await post('/api/v1/auth/oauth/callback', {
+        provider: 'local',
+        code: first.code,
+        state: first.state,
+      });
+      expect(replay.status).toBe(401);
+
+      const second = await signIn('alice');
+      const again = await post('/api/v1/auth/oauth/callback', {
+        provider: 'local',
+        code: second.code,
+        state: second.state,
+      });
+      expect(decodeJwt(String(again.body.accessToken)).sub).toBe(claims.sub);
     });
-    expect(decodeJwt(String(again.body.accessToken)).sub).toBe(claims.sub);
+
+    it('links to an existing account only by a verified email, and refuses a forged state', async () => {
+      const registered = await post('/api/v1/auth/register', {
+        email: 'bob@example.com',
+        password: 'bob has a password',
+        displayName: 'Bob',
+      });
+      expect(registered.status).toBe(201);
+      const bob = await signIn('bob'); // the provider says his email is not verified
+      const refused = await post('/api/v1/auth/oauth/callback', {
+        provider: 'local',
+        code: bob.code,
+        state: bob.state,
+      });
+      expect(refused.status).toBe(403);
+
+      // Carol had a password account; her verified email at the provider links the two.
+      const carol = await post('/api/v1/auth/register', {
+        email: 'carol@example.com',
+        password: 'carol has a password',
+        displayName: 'Carol',
+      });
+      const viaProvider = await signIn('carol');
+      const linked = await post('/api/v1/auth/oauth/callback', {
+        provider: 'local',
+        code: viaProvider.code,
+        state: viaProvider.state,
+      });
+      expect(linked.status).toBe(200);
+      expect(decodeJwt(String(linked.body.accessToken)).sub).toBe(carol.body.userId);
+
+      const forged = await signIn('alice');
+      const wrongState = await post('/api/v1/auth/oauth/callback', {
+        provider: 'local',
+        code: forged.code,
+        state: 'a-state-we-never-made',
+      });
+      expect(wrongState.status).toBe(401);
+      expect((await post('/api/v1/auth/oauth/nowhere/start', {})).status).toBe(404);
+    });
   });
-
-  it('links to an existing account only by a verified email, and refuses a forged state', async () => {
-    const registered = await post('/api/v1/auth/register', {
-      email: 'bob@example.com',
-      password: 'bob has a password',
-      displayName: 'Bob',
-    });
-    expect(registered.status).toBe(201);
-    const bob = await signIn('bob'); // the provider says his email is not verified
-    const refused = await post('/api/v1/auth/oauth/callback', {
-      provider: 'local',
-      code: bob.code,
-      state: bob.state,
-    });
-    expect(refused.status).toBe(403);
-
-    // Carol had a password account; her verified email at the provider links the two.
-    const carol = await post('/api/v1/auth/register', {
-      email: 'carol@example.com',
-      password: 'carol has a password',
-      displayName: 'Carol',
-    });
-    const viaProvider = await signIn('carol');
-    const linked = await post('/api/v1/auth/oauth/callback', {
-      provider: 'local',
-      code: viaProvider.code,
-      state: viaProvider.state,
-    });
-    expect(linked.status).toBe(200);
-    expect(decodeJwt(String(linked.body.accessToken)).sub).toBe(carol.body.userId);
-
-    const forged = await signIn('alice');
-    const wrongState = await post('/api/v1/auth/oauth/callback', {
-      provider: 'local',
-      code: forged.code,
-      state: 'a-state-we-never-made',
-    });
-    expect(wrongState.status).toBe(401);
-    expect((await post('/api/v1/auth/oauth/nowhere/start', {})).status).toBe(404);
-  });
-});

@@ -1,4 +1,4 @@
-import { AppError, handle } from '@pos/kit';
+import { AppError, handle, OpenApi } from '@pos/kit';
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import type { AuthService } from './auth-service.js';
@@ -27,6 +27,10 @@ const NewStaffBody = z
     displayName: z.string().trim().min(1).max(100),
     roles: z.array(StaffRole).min(1).max(4),
     storeIds: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/)).max(100),
+    organisationId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .optional(),
     pin: z
       .string()
       .regex(/^[0-9]{4,8}$/, { message: '4 to 8 digits' })
@@ -75,6 +79,130 @@ export function authRoutes(
   staff: StaffDirectory,
   oidc: OidcLogin,
 ): void {
+  const tags = ['auth'];
+  const docs = new OpenApi({ title: 'Auth service', version: '1.0.0' }).add(
+    {
+      method: 'get',
+      path: '/api/v1/auth/.well-known/jwks.json',
+      summary: 'Public keys that sign access tokens',
+      tags,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/register',
+      summary: 'Create a customer account',
+      tags,
+      body: RegisterBody,
+      status: 201,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/login',
+      summary: 'Sign in; access and refresh tokens',
+      tags,
+      body: LoginBody,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/refresh-token',
+      summary: 'Rotate a refresh token',
+      tags,
+      body: RefreshBody,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/logout',
+      summary: 'End the session',
+      tags,
+      body: RefreshBody,
+      status: 204,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/validate-token',
+      summary: 'Check an access token',
+      tags,
+      body: ValidateBody,
+    },
+    { method: 'get', path: '/api/v1/auth/sessions', summary: 'My sessions', tags, auth: 'bearer' },
+    {
+      method: 'delete',
+      path: '/api/v1/auth/sessions/:id',
+      summary: 'End one of my sessions',
+      tags,
+      auth: 'bearer',
+      status: 204,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/users',
+      summary: 'Add a staff member',
+      tags,
+      body: NewStaffBody,
+      auth: 'bearer',
+      status: 201,
+    },
+    {
+      method: 'put',
+      path: '/api/v1/auth/users/:id/roles',
+      summary: "Replace a user's roles",
+      tags,
+      body: RolesBody,
+      auth: 'bearer',
+    },
+    {
+      method: 'get',
+      path: '/api/v1/auth/stores/:storeId/roster',
+      summary: "A store's staff with PIN hashes",
+      tags,
+      auth: 'bearer',
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/clients',
+      summary: 'Add a machine account',
+      tags,
+      body: ClientBody,
+      auth: 'bearer',
+      status: 201,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/token',
+      summary: 'Client credentials: a service token',
+      tags,
+      body: TokenBody,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/keys/rotate',
+      summary: 'Start a new signing key',
+      tags,
+      auth: 'bearer',
+    },
+    {
+      method: 'get',
+      path: '/api/v1/auth/oauth/providers',
+      summary: 'Social sign-in providers',
+      tags,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/oauth/:provider/start',
+      summary: 'Start a social sign-in (PKCE)',
+      tags,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/oauth/callback',
+      summary: 'Finish a social sign-in',
+      tags,
+      body: CallbackBody,
+    },
+  );
+  app.get('/openapi.json', (_req, res) => {
+    res.json(docs.document());
+  });
   app.get(
     '/api/v1/auth/oauth/providers',
     handle({}, () => ({ providers: oidc.list() })),

@@ -18,6 +18,8 @@ export interface NewStaff {
   displayName: string;
   roles: Role[];
   storeIds: string[];
+  /** The restaurant group the person works for; stores belong to it. */
+  organisationId?: string | undefined;
   /** 4–8 digits for signing in at a terminal; hashed with argon2id. */
   pin?: string | undefined;
   password?: string | undefined;
@@ -65,8 +67,16 @@ export class StaffDirectory {
       if (await tx.maybeOne('SELECT 1 FROM users WHERE lower(email) = lower($1)', [input.email]))
         return false;
       await tx.query(
-        `INSERT INTO users (user_id, email, display_name, password_hash, pin_hash) VALUES ($1, $2, $3, $4, $5)`,
-        [userId, input.email, input.displayName, passwordHash, pinHash],
+        `INSERT INTO users (user_id, email, display_name, password_hash, pin_hash, organisation_id)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          userId,
+          input.email,
+          input.displayName,
+          passwordHash,
+          pinHash,
+          input.organisationId ?? null,
+        ],
       );
       for (const role of input.roles) {
         await tx.query('INSERT INTO user_roles (user_id, role) VALUES ($1, $2)', [userId, role]);
@@ -81,6 +91,7 @@ export class StaffDirectory {
         userId,
         email: input.email,
         roles: input.roles,
+        ...(input.organisationId ? { organisationId: input.organisationId } : {}),
         storeIds: input.storeIds as StoreId[],
       });
       return true;
@@ -92,6 +103,7 @@ export class StaffDirectory {
       displayName: input.displayName,
       roles: input.roles,
       storeIds: input.storeIds,
+      organisationId: input.organisationId ?? null,
     };
   }
 

@@ -262,3 +262,56 @@ describe('gateway retries', () => {
     }
   });
 });
+
+describe('deprecated routes', () => {
+  it('say so in Deprecation, Sunset and Link headers', async () => {
+    const upstream = createServer((_req, res) => res.end('{}'));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve()));
+    const gateway = await startGateway(
+      {
+        env: {},
+        host: '127.0.0.1',
+        port: 0,
+        logger: createLogger({ service: 'gateway', level: 'silent' }),
+      },
+      {
+        upstreams: {
+          auth: urlOf(upstream),
+          menu: urlOf(upstream),
+          loyalty: urlOf(upstream),
+          notification: urlOf(upstream),
+        },
+        routes: [
+          ...GATEWAY_ROUTES.map((r) => ({
+            ...r,
+            read: 'public' as const,
+            write: 'public' as const,
+          })),
+          {
+            prefix: '/api/v1/menu/legacy',
+            upstream: 'menu' as const,
+            read: 'public' as const,
+            write: 'public' as const,
+            deprecated: {
+              sunset: 'Wed, 30 Jun 2027 00:00:00 GMT',
+              successor: '/api/v1/menu/items',
+            },
+          },
+        ],
+      },
+    );
+    try {
+      const old = await fetch(`${gateway.url}/api/v1/menu/legacy/items`);
+      expect(old.headers.get('deprecation')).toBe('true');
+      expect(old.headers.get('sunset')).toBe('Wed, 30 Jun 2027 00:00:00 GMT');
+      expect(old.headers.get('link')).toBe('</api/v1/menu/items>; rel="successor-version"');
+      const current = await fetch(`${gateway.url}/api/v1/menu/items`);
+      expect(current.headers.get('deprecation')).toBeNull();
+      expect(current.headers.get('x-api-version')).toBe('1');
+    } finally {
+      await gateway.stop();
+      upstream.closeAllConnections();
+      await new Promise((r) => upstream.close(r));
+    }
+  });
+});

@@ -180,6 +180,48 @@ describe('gateway guard', () => {
   });
 });
 
+describe('API description', () => {
+  it("merges the services' OpenAPI documents with the gateway's access rules, and serves a docs page", async () => {
+    const gw = await gateway();
+    try {
+      const res = await fetch(`${gw.url}/api/v1/openapi.json`);
+      expect(res.status).toBe(200);
+      const doc = (await res.json()) as {
+        openapi: string;
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              'x-access': unknown;
+              security?: unknown;
+              requestBody?: {
+                content: Record<string, { schema: { properties: Record<string, unknown> } }>;
+              };
+            }
+          >
+        >;
+      };
+      expect(doc.openapi).toBe('3.1.0');
+      const login = doc.paths['/api/v1/auth/login']?.post;
+      expect(login?.['x-access']).toBe('public');
+      expect(login?.security).toBeUndefined();
+      expect(
+        Object.keys(login?.requestBody?.content['application/json']?.schema.properties ?? {}),
+      ).toEqual(['email', 'password']);
+      const users = doc.paths['/api/v1/auth/users']?.post;
+      expect(users?.['x-access']).toEqual(['owner', 'manager']);
+      expect(users?.security).toEqual([{ bearer: [] }]);
+      expect(doc.paths['/api/v1/auth/stores/{storeId}/roster']?.get).toBeDefined();
+      const page = await fetch(`${gw.url}/api/v1/docs`);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('/api/v1/openapi.json');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('gateway route × role matrix', () => {
   it("applies each route's read and write rule to every role", async () => {
     const gw = await gateway();

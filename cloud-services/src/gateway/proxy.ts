@@ -52,6 +52,13 @@ export function gatewayProxy(options: ProxyOptions): RequestHandler {
     const route = routeFor(req.path, options.routes);
     if (!route) return next();
     res.setHeader('X-API-Version', '1');
+    if (route.deprecated) {
+      res.setHeader('Deprecation', 'true');
+      res.setHeader('Sunset', route.deprecated.sunset);
+      if (route.deprecated.successor) {
+        res.setHeader('Link', `<${route.deprecated.successor}>; rel="successor-version"`);
+      }
+    }
     const breaker = options.breakers[route.upstream];
     if (!breaker.allow()) {
       return next(

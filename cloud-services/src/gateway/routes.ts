@@ -15,6 +15,11 @@ export interface GatewayRoute {
   upstream: UpstreamName;
   read: Access;
   write: Access;
+  /**
+   * A route on its way out (seed §4.3): answers carry `Deprecation`, `Sunset` (an HTTP date)
+   * and a `Link` to what replaces it, for a published period before it is removed.
+   */
+  deprecated?: { sunset: string; successor?: string };
 }
 
 const STAFF = ['owner', 'manager', 'cashier', 'cook', 'service'];

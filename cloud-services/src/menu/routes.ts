@@ -1,4 +1,4 @@
-import { handle } from '@pos/kit';
+import { handle, OpenApi } from '@pos/kit';
 import type { SqlDatabase } from '@pos/kit/sql';
 import type { Express } from 'express';
 
@@ -10,6 +10,15 @@ interface CategoryRow {
 
 /** Menu endpoints (seed §1.3). Item CRUD and publishing come next. */
 export function menuRoutes(app: Express, db: SqlDatabase): void {
+  const docs = new OpenApi({ title: 'Menu service', version: '1.0.0' }).add({
+    method: 'get',
+    path: '/api/v1/menu/categories',
+    summary: 'Menu categories, in order',
+    tags: ['menu'],
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(docs.document());
+  });
   app.get(
     '/api/v1/menu/categories',
     handle({}, async () => {
