@@ -3,6 +3,7 @@ import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { ACCESS_TTL_SECONDS, KeyRing } from './keys.js';
+import { emit } from './outbox.js';
 import { checkPassword, hashPassword } from './passwords.js';
 
 export const ISSUER = 'pos-system';
@@ -80,6 +81,12 @@ export class AuthService {
         [userId, input.email, input.displayName, passwordHash],
       );
       await tx.query(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'customer')`, [userId]);
+      await emit(tx, 'auth.usercreated.v1', {
+        userId,
+        email: input.email,
+        roles: ['customer'],
+        storeIds: [],
+      });
       return true;
     });
     if (!created) throw new AppError('conflict', 'An account with this email already exists');

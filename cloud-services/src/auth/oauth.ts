@@ -3,6 +3,7 @@ import { AppError } from '@pos/kit';
 import type { SqlDatabase } from '@pos/kit/sql';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { emit } from './outbox.js';
 
 /** One OpenID Connect provider (Google, Microsoft…), found by its issuer URL. */
 export interface OidcProviderConfig {
@@ -169,6 +170,12 @@ export class OidcLogin {
           typeof claims.name === 'string' ? claims.name : claims.email,
         ]);
         await tx.query(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'customer')`, [userId]);
+        await emit(tx, 'auth.usercreated.v1', {
+          userId,
+          email: claims.email,
+          roles: ['customer'],
+          storeIds: [],
+        });
       }
       await tx.query(
         'INSERT INTO oauth_identities (provider, provider_user_id, user_id) VALUES ($1, $2, $3)',

@@ -1,4 +1,9 @@
-import { type CloudServiceRuntime, type StartedService, startDatabaseService } from '@pos/kit/sql';
+import {
+  AmqpOutboxRelay,
+  type CloudServiceRuntime,
+  type StartedService,
+  startDatabaseService,
+} from '@pos/kit/sql';
 import { AuthService } from './auth-service.js';
 import { OidcLogin, OidcProviders } from './oauth.js';
 import { authRoutes } from './routes.js';
@@ -27,6 +32,14 @@ export function startAuthService(runtime: CloudServiceRuntime): Promise<StartedS
     name: AUTH_SERVICE,
     schemas: [authSchema],
     runtime,
+    // auth.* events go to RabbitMQ when RABBITMQ_URL is set; until then they wait in the outbox.
+    background: (db) => {
+      const url = runtime.env.RABBITMQ_URL;
+      if (!url) return undefined;
+      const relay = new AmqpOutboxRelay({ db, table: 'auth_outbox', url, logger: runtime.logger });
+      relay.start();
+      return () => relay.stop();
+    },
     routes: (app, db) => {
       const auth = new AuthService(db);
       const staff = new StaffDirectory(db, auth.keys);

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { makeEvent, type Role, type StoreId } from '@pos/contracts';
-import { AppError, currentCorrelationId } from '@pos/kit';
-import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
+import type { Role, StoreId } from '@pos/contracts';
+import { AppError } from '@pos/kit';
+import type { SqlDatabase } from '@pos/kit/sql';
 import { SignJWT } from 'jose';
 import { AUDIENCE, ISSUER } from './auth-service.js';
 import type { KeyRing } from './keys.js';
+import { emit } from './outbox.js';
 import { hashPassword } from './passwords.js';
 
 /** Service tokens are short: a leaked one is worth five minutes. */
@@ -207,20 +208,4 @@ function timingSafeHexEqual(a: string, b: string): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
-}
-
-async function emit(
-  tx: SqlExecutor,
-  type: 'auth.usercreated.v1' | 'auth.userrolechanged.v1',
-  payload: Record<string, unknown>,
-): Promise<void> {
-  const event = makeEvent(type, payload as never, {
-    source: 'auth-service',
-    correlationId: currentCorrelationId(),
-  });
-  await tx.query('INSERT INTO auth_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)', [
-    event.EventId,
-    type,
-    JSON.stringify(event),
-  ]);
 }

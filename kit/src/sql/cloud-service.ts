@@ -87,6 +87,8 @@ export async function startDatabaseService(options: {
   runtime: CloudServiceRuntime;
   routes?: (app: Express, db: SqlDatabase) => void;
   bodyLimit?: string;
+  /** Work beside the HTTP server (an outbox relay); its closer runs before the database closes. */
+  background?: (db: SqlDatabase) => Closer | undefined;
 }): Promise<StartedService> {
   const { name, runtime } = options;
   const db = await openCloudDatabase(name, options.schemas, runtime);
@@ -97,5 +99,6 @@ export async function startDatabaseService(options: {
     readiness: { database: databaseReady(db) },
     routes: (app) => options.routes?.(app, db),
   });
-  return serveService(http, runtime, [() => db.close()]);
+  const background = options.background?.(db);
+  return serveService(http, runtime, [...(background ? [background] : []), () => db.close()]);
 }
