@@ -85,13 +85,14 @@ describe('startCloud with a data directory', () => {
     expect(await run()).toMatchObject({
       auth: { auth: [1, 2, 3, 4] },
       menu: { menu: [1] },
+      loyalty: { loyalty: [1, 2], 'cloud-inbox': [1] },
       sync: { sync: [1] },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     expect(await run()).toEqual({
       auth: { auth: [] },
       menu: { menu: [] },
-      loyalty: { loyalty: [] },
+      loyalty: { loyalty: [], 'cloud-inbox': [] },
       notification: { notification: [] },
       sync: { sync: [] },
     });

@@ -62,5 +62,36 @@ export const loyaltySchema: SqlSchema = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'contact details, tiers, category multipliers, outbox',
+      up: `
+        -- Guests are found at the counter by phone or email.
+        ALTER TABLE loyalty_accounts ADD COLUMN name TEXT;
+        ALTER TABLE loyalty_accounts ADD COLUMN phone TEXT;
+        ALTER TABLE loyalty_accounts ADD COLUMN email TEXT;
+        CREATE UNIQUE INDEX loyalty_accounts_phone ON loyalty_accounts (phone) WHERE phone IS NOT NULL;
+        CREATE UNIQUE INDEX loyalty_accounts_email ON loyalty_accounts (lower(email)) WHERE email IS NOT NULL;
+        INSERT INTO membership_tiers (tier_id, name, min_lifetime_points, earn_rate_bp) VALUES
+          ('silver', 'Silver', 500, 12500),
+          ('gold', 'Gold', 1500, 15000);
+        -- Extra points for some categories, in basis points of the tier's rate (20000 = double).
+        CREATE TABLE category_multipliers (
+          category_id TEXT PRIMARY KEY,
+          multiplier_bp INTEGER NOT NULL CHECK (multiplier_bp >= 0)
+        );
+        INSERT INTO rewards (reward_id, name, points_cost) VALUES
+          ('free-coffee', 'A coffee on the house', 150),
+          ('free-dessert', 'A dessert on the house', 400);
+        CREATE TABLE loyalty_outbox (
+          seq BIGSERIAL PRIMARY KEY,
+          event_id UUID NOT NULL UNIQUE,
+          event_type TEXT NOT NULL,
+          envelope TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          published_at TIMESTAMPTZ
+        );
+      `,
+    },
   ],
 };

@@ -1,5 +1,6 @@
 // PostgreSQL (and embedded PGlite) access for the cloud services: `@pos/kit/sql`.
 
+export * from './amqp-consumer.js';
 export * from './amqp-relay.js';
 export * from './cloud-service.js';
 export {

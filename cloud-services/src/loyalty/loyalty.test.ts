@@ -1,0 +1,223 @@
+import { makeEvent, uuidv7 } from '@pos/contracts';
+import { createLogger } from '@pos/kit';
+import {
+  CLOUD_EXCHANGE,
+  listDeadLetters,
+  PgDatabase,
+  replayDeadLetters,
+  SharedPglite,
+  type SqlDatabase,
+  type StartedService,
+} from '@pos/kit/sql';
+import { lazyTestDatabase } from '@pos/kit/sql/testing';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoyaltyService } from './service.js';
+
+// Loyalty on real PostgreSQL and on PGlite, fed by payment events over real RabbitMQ: points
+// earned once however often an event is delivered, no negative balance under concurrent
+// redemptions, tiers, and dead letters that can be listed and replayed.
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const logger = createLogger({ service: 'loyalty-test', level: 'silent' });
+const pglite = new SharedPglite({ logger });
+const pg = lazyTestDatabase('pos_loyalty_test');
+let connection: amqp.ChannelModel;
+let publisher: amqp.ConfirmChannel;
+
+beforeAll(async () => {
+  connection = await amqp.connect(AMQP_URL);
+  publisher = await connection.createConfirmChannel();
+  await publisher.assertExchange(CLOUD_EXCHANGE, 'topic', { durable: true });
+});
+afterAll(async () => {
+  await connection?.close();
+  await pglite.close();
+  await pg.dispose();
+});
+
+const targets = [
+  {
+    kind: 'postgres',
+    start: async () =>
+      startLoyaltyService({
+        env: { AMQP_URL, LOYALTY_DATABASE_URL: (await pg.get()).url },
+        host: '127.0.0.1',
+        port: 0,
+        logger,
+      }),
+    db: async () => PgDatabase.open({ url: (await pg.get()).url }),
+  },
+  {
+    kind: 'pglite',
+    start: () =>
+      startLoyaltyService({
+        env: { AMQP_URL },
+        embedded: pglite,
+        host: '127.0.0.1',
+        port: 0,
+        logger,
+      }),
+    db: async () => pglite.database('loyalty'),
+  },
+] as const;
+
+function payment(phone: string, amountCents: number, eventId = uuidv7()) {
+  return makeEvent(
+    'payment.completed.v1',
+    {
+      paymentId: uuidv7(),
+      orderId: uuidv7(),
+      tender: 'card',
+      amountCents,
+      tipCents: 0,
+      currency: 'USD',
+      card: { brand: 'visa', last4: '4242', offline: false },
+      customer: { phone },
+      categoryAmounts: [{ categoryId: 'mains', amountCents }],
+      completedAt: new Date().toISOString(),
+    } as never,
+    { source: 'payments-service', correlationId: uuidv7() as never, eventId: eventId as never },
+  );
+}
+
+async function publish(event: unknown) {
+  publisher.publish(CLOUD_EXCHANGE, 'payment.completed.v1', Buffer.from(JSON.stringify(event)), {
+    persistent: true,
+  });
+  await publisher.waitForConfirms();
+}
+
+for (const target of targets) {
+  describe(`loyalty on ${target.kind}`, () => {
+    let svc: StartedService;
+    let db: SqlDatabase;
+    beforeAll(async () => {
+      svc = await target.start();
+      db = await target.db();
+      // Wait until the consumer's queue exists and is bound.
+      await new Promise((r) => setTimeout(r, 500));
+    });
+    afterAll(async () => {
+      await svc?.stop();
+      if (target.kind === 'postgres') await db?.close();
+    });
+
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${svc.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const balance = async (customerId: string) =>
+      (await call('GET', `/api/v1/loyalty/accounts/${customerId}`)).body as {
+        pointsBalance: number;
+        tier: string;
+        lifetimePoints: number;
+      };
+    const until = async (check: () => Promise<boolean>) => {
+      const end = Date.now() + 10_000;
+      while (!(await check())) {
+        if (Date.now() > end) throw new Error('not in time');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    it('opens accounts by phone or email and finds them again', async () => {
+      const phone = `+1555${Math.floor(Math.random() * 1e7)}`;
+      const opened = await call('POST', '/api/v1/loyalty/accounts', { name: 'Ada', phone });
+      expect(opened.status).toBe(201);
+      expect((await call('POST', '/api/v1/loyalty/accounts', { phone })).status).toBe(409);
+      expect((await call('POST', '/api/v1/loyalty/accounts', { name: 'nobody' })).status).toBe(400);
+      const found = await call(
+        'GET',
+        `/api/v1/loyalty/accounts?phone=${encodeURIComponent(phone)}`,
+      );
+      expect(found.body.customerId).toBe(opened.body.customerId);
+    });
+
+    it('earns once for a payment delivered twice, and moves up a tier', async () => {
+      const phone = `+1666${Math.floor(Math.random() * 1e7)}`;
+      const { body: account } = await call('POST', '/api/v1/loyalty/accounts', { phone });
+      const event = payment(phone, 60_000); // $600: 600 points, enough for silver
+      await publish(event);
+      await publish(event); // sync delivered it again
+      await until(async () => (await balance(account.customerId)).pointsBalance > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      const after = await balance(account.customerId);
+      expect(after.pointsBalance).toBe(600);
+      expect(after.tier).toBe('silver');
+      const ledger = await db.query(
+        'SELECT points FROM points_transactions WHERE source_event_id = $1',
+        [event.EventId],
+      );
+      expect(ledger).toHaveLength(1);
+      const events = await db.query<{ event_type: string }>(
+        'SELECT event_type FROM loyalty_outbox ORDER BY seq',
+      );
+      expect(events.map((e) => e.event_type)).toEqual(
+        expect.arrayContaining(['loyalty.pointsearned.v1', 'loyalty.tierupgraded.v1']),
+      );
+    });
+
+    it('never lets concurrent redemptions take the balance below zero', async () => {
+      const { body: account } = await call('POST', '/api/v1/loyalty/accounts', {
+        email: `r${Date.now()}@example.com`,
+      });
+      await call('POST', '/api/v1/loyalty/points/add', {
+        customerId: account.customerId,
+        points: 450,
+        reason: 'welcome',
+      });
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          call('POST', '/api/v1/loyalty/rewards/redeem', {
+            customerId: account.customerId,
+            rewardId: 'free-coffee',
+          }),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 409, 409]);
+      expect((await balance(account.customerId)).pointsBalance).toBe(0);
+      const missing = await call('POST', '/api/v1/loyalty/rewards/redeem', {
+        customerId: account.customerId,
+        rewardId: 'no-such-reward',
+      });
+      expect(missing.status).toBe(404);
+    });
+
+    it('dead-letters a broken event with its reason, and replays a dead letter once fixed', async () => {
+      const before = (await listDeadLetters(db, 'loyalty')).length;
+      publisher.publish(
+        CLOUD_EXCHANGE,
+        'payment.completed.v1',
+        Buffer.from('{"EventType":"payment.completed.v1","Payload":{}}'),
+      );
+      publisher.publish(CLOUD_EXCHANGE, 'payment.completed.v1', Buffer.from('not json'));
+      await publisher.waitForConfirms();
+      await until(async () => (await listDeadLetters(db, 'loyalty')).length >= before + 2);
+      const dead = (await listDeadLetters(db, 'loyalty')).slice(before);
+      expect(dead.map((d) => d.reason)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/invalid event/), 'message is not JSON']),
+      );
+
+      // A valid payment that failed earlier (kept as a dead letter) is applied when replayed.
+      const phone = `+1777${Math.floor(Math.random() * 1e7)}`;
+      const { body: account } = await call('POST', '/api/v1/loyalty/accounts', { phone });
+      const event = payment(phone, 1_000);
+      const inserted = await db.one<{ id: string }>(
+        `INSERT INTO cloud_dead_letters (consumer, event_id, event_type, envelope, reason, attempts)
+         VALUES ('loyalty', $1, 'payment.completed.v1', $2, 'handler failed: database was down', 3) RETURNING id::text AS id`,
+        [event.EventId, JSON.stringify(event)],
+      );
+      expect(await replayDeadLetters(db, 'loyalty', AMQP_URL, [inserted.id])).toBe(1);
+      await until(async () => (await balance(account.customerId)).pointsBalance === 10);
+      const replayed = (await listDeadLetters(db, 'loyalty')).find((d) => d.id === inserted.id);
+      expect(replayed?.replayedAt).not.toBeNull();
+      expect(await replayDeadLetters(db, 'loyalty', AMQP_URL, [inserted.id])).toBe(0);
+    });
+  });
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { type EventPayloads, makeEvent, type PaymentCompletedV1 } from '@pos/contracts';
+import { AppError, currentCorrelationId } from '@pos/kit';
+import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
+
+export interface Account {
+  customerId: string;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  tier: string;
+  pointsBalance: number;
+  lifetimePoints: number;
+}
+
+interface AccountRow {
+  customer_id: string;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  tier_id: string;
+  points_balance: string | number;
+  lifetime_points: string | number;
+}
+
+const toAccount = (r: AccountRow): Account => ({
+  customerId: r.customer_id,
+  name: r.name,
+  phone: r.phone,
+  email: r.email,
+  tier: r.tier_id,
+  pointsBalance: Number(r.points_balance),
+  lifetimePoints: Number(r.lifetime_points),
+});
+
+const COLUMNS = 'customer_id, name, phone, email, tier_id, points_balance, lifetime_points';
+
+type LoyaltyEvent =
+  | 'loyalty.pointsearned.v1'
+  | 'loyalty.pointsredeemed.v1'
+  | 'loyalty.tierupgraded.v1'
+  | 'loyalty.rewardredeemed.v1';
+
+async function emit<T extends LoyaltyEvent>(
+  tx: SqlExecutor,
+  type: T,
+  payload: EventPayloads[T],
+): Promise<void> {
+  const event = makeEvent(type, payload, {
+    source: 'loyalty-service',
+    correlationId: currentCorrelationId(),
+  });
+  await tx.query(
+    'INSERT INTO loyalty_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)',
+    [event.EventId, type, JSON.stringify(event)],
+  );
+}
+
+/**
+ * The loyalty programme (seed §1.8). The points ledger is the truth and the balance on the
+ * account is kept with it in the same transaction; a balance can never go below zero, because
+ * every spend is a single conditional update (`… WHERE points_balance >= cost`).
+ */
+export class Loyalty {
+  constructor(private readonly db: SqlDatabase) {}
+
+  async open(input: {
+    name?: string | undefined;
+    phone?: string | undefined;
+    email?: string | undefined;
+  }): Promise<Account> {
+    const customerId = randomUUID();
+    try {
+      const row = await this.db.one<AccountRow>(
+        `INSERT INTO loyalty_accounts (customer_id, name, phone, email) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+        [customerId, input.name ?? null, input.phone ?? null, input.email ?? null],
+      );
+      return toAccount(row);
+    } catch (err) {
+      if (/unique|duplicate/i.test((err as Error).message)) {
+        throw new AppError('conflict', 'There is already an account with this phone or email');
+      }
+      throw err;
+    }
+  }
+
+  async find(
+    by: { customerId?: string; phone?: string; email?: string },
+    tx: SqlExecutor = this.db,
+  ): Promise<Account | undefined> {
+    const row = by.customerId
+      ? await tx.maybeOne<AccountRow>(
+          `SELECT ${COLUMNS} FROM loyalty_accounts WHERE customer_id = $1`,
+          [by.customerId],
+        )
+      : by.phone
+        ? await tx.maybeOne<AccountRow>(
+            `SELECT ${COLUMNS} FROM loyalty_accounts WHERE phone = $1`,
+            [by.phone],
+          )
+        : by.email
+          ? await tx.maybeOne<AccountRow>(
+              `SELECT ${COLUMNS} FROM loyalty_accounts WHERE lower(email) = lower($1)`,
+              [by.email],
+            )
+          : undefined;
+    return row && toAccount(row);
+  }
+
+  async get(customerId: string): Promise<Account> {
+    const account = await this.find({ customerId });
+    if (!account) throw new AppError('not-found', `No loyalty account ${customerId}`);
+    return account;
+  }
+
+  /** Points given by hand (a manager's goodwill); recorded in the ledger like any other. */
+  async add(customerId: string, points: number, reason: string): Promise<Account> {
+    return this.db.transaction(async (tx) => {
+      const account = await this.find({ customerId }, tx);
+      if (!account) throw new AppError('not-found', `No loyalty account ${customerId}`);
+      await this.#credit(tx, account, points, 'adjust', reason, null, null);
+      return (await this.find({ customerId }, tx)) as Account;
+    });
+  }
+
+  /** Spend points on a reward; refused (409) when the balance does not cover it. */
+  async redeem(customerId: string, rewardId: string): Promise<Account> {
+    return this.db.transaction(async (tx) => {
+      const reward = await tx.maybeOne<{ points_cost: string | number; name: string }>(
+        'SELECT points_cost, name FROM rewards WHERE reward_id = $1 AND active',
+        [rewardId],
+      );
+      if (!reward) throw new AppError('not-found', `No reward ${rewardId}`);
+      const cost = Number(reward.points_cost);
+      const updated = await tx.maybeOne<AccountRow>(
+        `UPDATE loyalty_accounts SET points_balance = points_balance - $2, updated_at = now()
+         WHERE customer_id = $1 AND points_balance >= $2 RETURNING ${COLUMNS}`,
+        [customerId, cost],
+      );
+      if (!updated) {
+        if (!(await this.find({ customerId }, tx)))
+          throw new AppError('not-found', `No loyalty account ${customerId}`);
+        throw new AppError('conflict', `Not enough points for ${reward.name} (${cost} needed)`);
+      }
+      const balance = Number(updated.points_balance);
+      if (cost > 0) {
+        await tx.query(
+          `INSERT INTO points_transactions (transaction_id, customer_id, kind, points, balance_after, reason)
+           VALUES ($1, $2, 'redeem', $3, $4, $5)`,
+          [randomUUID(), customerId, -cost, balance, `reward: ${reward.name}`],
+        );
+      }
+      await emit(tx, 'loyalty.rewardredeemed.v1', {
+        customerId,
+        rewardId,
+        points: cost,
+        balance,
+      } as never);
+      return toAccount(updated);
+    });
+  }
+
+  /**
+   * Points for a payment from a hub (`payment.completed.v1`), inside the consumer's inbox
+   * transaction: the event's ID is unique in the ledger too, so even a second delivery that got
+   * past the inbox earns nothing twice.
+   */
+  async earn(
+    event: { EventId: string; Payload: PaymentCompletedV1 },
+    tx: SqlExecutor,
+  ): Promise<void> {
+    const p = event.Payload;
+    const c = p.customer;
+    if (!c) return;
+    const seen = await tx.maybeOne('SELECT 1 FROM points_transactions WHERE source_event_id = $1', [
+      event.EventId,
+    ]);
+    if (seen) return;
+    const account =
+      (c.customerId && (await this.find({ customerId: c.customerId }, tx))) ||
+      (c.phone && (await this.find({ phone: c.phone }, tx))) ||
+      (c.email && (await this.find({ email: c.email }, tx))) ||
+      undefined;
+    if (!account) return;
+    const tier = await tx.one<{ earn_rate_bp: number }>(
+      'SELECT earn_rate_bp FROM membership_tiers WHERE tier_id = $1',
+      [account.tier],
+    );
+    const multipliers = new Map(
+      (
+        await tx.query<{ category_id: string; multiplier_bp: number }>(
+          'SELECT category_id, multiplier_bp FROM category_multipliers',
+        )
+      ).map((m) => [m.category_id, m.multiplier_bp]),
+    );
+    // One point per currency unit at the base rate, times the tier's and the category's rates.
+    const weighted = p.categoryAmounts.reduce(
+      (sum, ca) => sum + ca.amountCents * ((multipliers.get(ca.categoryId) ?? 10_000) / 10_000),
+      0,
+    );
+    const spent = p.categoryAmounts.length > 0 ? weighted : p.amountCents;
+    const points = Math.floor((spent / 100) * (tier.earn_rate_bp / 10_000));
+    if (points <= 0) return;
+    await this.#credit(
+      tx,
+      account,
+      points,
+      'earn',
+      `payment ${p.paymentId}`,
+      p.paymentId,
+      event.EventId,
+    );
+  }
+
+  async #credit(
+    tx: SqlExecutor,
+    account: Account,
+    points: number,
+    kind: 'earn' | 'adjust',
+    reason: string,
+    paymentId: string | null,
+    sourceEventId: string | null,
+  ): Promise<void> {
+    const updated = await tx.one<{
+      points_balance: string | number;
+      lifetime_points: string | number;
+    }>(
+      `UPDATE loyalty_accounts SET points_balance = points_balance + $2, lifetime_points = lifetime_points + $2,
+         updated_at = now() WHERE customer_id = $1 RETURNING points_balance, lifetime_points`,
+      [account.customerId, points],
+    );
+    const balance = Number(updated.points_balance);
+    await tx.query(
+      `INSERT INTO points_transactions (transaction_id, customer_id, kind, points, balance_after, reason, payment_id, source_event_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [randomUUID(), account.customerId, kind, points, balance, reason, paymentId, sourceEventId],
+    );
+    await emit(tx, 'loyalty.pointsearned.v1', {
+      customerId: account.customerId,
+      points,
+      balance,
+      ...(sourceEventId ? { sourceEventId } : {}),
+      ...(paymentId ? { paymentId } : {}),
+    } as never);
+    // Upgrade to the highest tier the lifetime points reach.
+    const next = await tx.maybeOne<{ tier_id: string }>(
+      `SELECT tier_id FROM membership_tiers WHERE min_lifetime_points <= $1 ORDER BY min_lifetime_points DESC LIMIT 1`,
+      [Number(updated.lifetime_points)],
+    );
+    if (next && next.tier_id !== account.tier) {
+      await tx.query('UPDATE loyalty_accounts SET tier_id = $2 WHERE customer_id = $1', [
+        account.customerId,
+        next.tier_id,
+      ]);
+      await emit(tx, 'loyalty.tierupgraded.v1', {
+        customerId: account.customerId,
+        fromTier: account.tier,
+        toTier: next.tier_id,
+      } as never);
+    }
+  }
+}

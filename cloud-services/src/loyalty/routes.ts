@@ -1,0 +1,105 @@
+import { AppError, handle, OpenApi } from '@pos/kit';
+import type { Express } from 'express';
+import { z } from 'zod';
+import type { Loyalty } from './loyalty.js';
+
+const Phone = z.string().regex(/^\+?[0-9 ()-]{6,20}$/, { message: 'a phone number' });
+const OpenBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    phone: Phone.optional(),
+    email: z.email().max(320).optional(),
+  })
+  .strict()
+  .refine((b) => b.phone !== undefined || b.email !== undefined, {
+    message: 'give a phone or an email',
+    path: ['phone'],
+  });
+const CustomerParams = z.object({ customerId: z.uuid() });
+const LookupQuery = z.object({ phone: Phone.optional(), email: z.email().optional() }).strict();
+const AddBody = z
+  .object({
+    customerId: z.uuid(),
+    points: z.number().int().min(1).max(1_000_000),
+    reason: z.string().trim().min(1).max(200),
+  })
+  .strict();
+const RedeemBody = z
+  .object({ customerId: z.uuid(), rewardId: z.string().regex(/^[a-z0-9-]{1,64}$/) })
+  .strict();
+
+/** Seed §1.8 endpoints. Access (who may add points) is the gateway's route rule. */
+export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
+  const tags = ['loyalty'];
+  const docs = new OpenApi({ title: 'Loyalty service', version: '1.0.0' }).add(
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/accounts',
+      summary: 'Open an account (phone or email)',
+      tags,
+      body: OpenBody,
+      status: 201,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/loyalty/accounts',
+      summary: 'Find an account by phone or email',
+      tags,
+      query: LookupQuery,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/loyalty/accounts/:customerId',
+      summary: 'An account and its balance',
+      tags,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/points/add',
+      summary: 'Give points by hand',
+      tags,
+      body: AddBody,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/rewards/redeem',
+      summary: 'Spend points on a reward',
+      tags,
+      body: RedeemBody,
+    },
+  );
+  app.get('/openapi.json', (_req, res) => {
+    res.json(docs.document());
+  });
+  app.post(
+    '/api/v1/loyalty/accounts',
+    handle({ body: OpenBody }, async ({ body }, _req, res) => {
+      res.status(201);
+      return loyalty.open(body);
+    }),
+  );
+  app.get(
+    '/api/v1/loyalty/accounts',
+    handle({ query: LookupQuery }, async ({ query }) => {
+      if (!query.phone && !query.email)
+        throw new AppError('validation', 'Give a phone or an email', {
+          errors: [{ field: 'phone', message: 'or email' }],
+        });
+      const account = await loyalty.find(query);
+      if (!account) throw new AppError('not-found', 'No account with that phone or email');
+      return account;
+    }),
+  );
+  app.get(
+    '/api/v1/loyalty/accounts/:customerId',
+    handle({ params: CustomerParams }, ({ params }) => loyalty.get(params.customerId)),
+  );
+  app.post(
+    '/api/v1/loyalty/points/add',
+    handle({ body: AddBody }, ({ body }) => loyalty.add(body.customerId, body.points, body.reason)),
+  );
+  app.post(
+    '/api/v1/loyalty/rewards/redeem',
+    handle({ body: RedeemBody }, ({ body }) => loyalty.redeem(body.customerId, body.rewardId)),
+  );
+}
