@@ -86,6 +86,7 @@ describe('startCloud with a data directory', () => {
       auth: { auth: [1, 2, 3, 4] },
       menu: { menu: [1] },
       loyalty: { loyalty: [1, 2], 'cloud-inbox': [1] },
+      notification: { notification: [1, 2], 'cloud-inbox': [1] },
       sync: { sync: [1] },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
@@ -93,7 +94,7 @@ describe('startCloud with a data directory', () => {
       auth: { auth: [] },
       menu: { menu: [] },
       loyalty: { loyalty: [], 'cloud-inbox': [] },
-      notification: { notification: [] },
+      notification: { notification: [], 'cloud-inbox': [] },
       sync: { sync: [] },
     });
   });

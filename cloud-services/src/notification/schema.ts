@@ -58,5 +58,40 @@ export const notificationSchema: SqlSchema = {
         CREATE INDEX notification_log_user ON notification_log (user_id, created_at);
       `,
     },
+    {
+      version: 2,
+      name: 'template variables, rendered content, skipped, contacts, outbox, default templates',
+      up: `
+        ALTER TABLE notification_log DROP CONSTRAINT notification_log_status_check;
+        ALTER TABLE notification_log ADD CONSTRAINT notification_log_status_check
+          CHECK (status IN ('queued', 'sent', 'delivered', 'failed', 'skipped'));
+        ALTER TABLE notification_log ADD COLUMN variables JSONB NOT NULL DEFAULT '{}';
+        ALTER TABLE notification_log ADD COLUMN subject TEXT;
+        ALTER TABLE notification_log ADD COLUMN body TEXT;
+        -- Who to tell about an order when it is ready: learnt from order.created.v1.
+        CREATE TABLE order_contacts (
+          order_id UUID PRIMARY KEY,
+          order_number INTEGER NOT NULL,
+          email TEXT,
+          phone TEXT,
+          name TEXT,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        CREATE TABLE notification_outbox (
+          seq BIGSERIAL PRIMARY KEY,
+          event_id UUID NOT NULL UNIQUE,
+          event_type TEXT NOT NULL,
+          envelope TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          published_at TIMESTAMPTZ
+        );
+        INSERT INTO notification_templates (template, channel, subject, body) VALUES
+          ('order-ready', 'email', 'Order #{{orderNumber}} is ready', 'Hi {{name}}, your order #{{orderNumber}} is ready to collect.'),
+          ('order-ready', 'sms', '', 'Order #{{orderNumber}} is ready to collect.'),
+          ('e-receipt', 'email', 'Your receipt: {{total}}', 'Thank you for your visit. You paid {{total}} by {{tender}}.'),
+          ('points-earned', 'email', 'You earned {{points}} points', 'You now have {{balance}} points.'),
+          ('low-stock', 'email', 'Low stock: {{ingredient}}', '{{ingredient}} is down to {{available}} {{unit}} (reorder at {{reorderPoint}}).');
+      `,
+    },
   ],
 };

@@ -1,13 +1,88 @@
-import { type CloudServiceRuntime, type StartedService, startDatabaseService } from '@pos/kit/sql';
+import { type AnyEvent, parseEvent } from '@pos/contracts';
+import {
+  AmqpConsumer,
+  AmqpOutboxRelay,
+  type CloudServiceRuntime,
+  cloudInboxSchema,
+  type StartedService,
+  startDatabaseService,
+} from '@pos/kit/sql';
+import { channelAdapters, Notifications } from './notifications.js';
+import { notificationRoutes } from './routes.js';
 import { notificationSchema } from './schema.js';
 
 export const NOTIFICATION_SERVICE = 'notification';
 
-/** The notification service (seed §1.9): send, logs and preferences mount here. */
+/**
+ * The notification service (seed §1.9). `SMTP_URL` sends email (else it is logged); a worker
+ * delivers what is due every second; with `AMQP_URL` it turns order.ready, payment.completed
+ * and low-stock events into messages, each once.
+ */
 export function startNotificationService(runtime: CloudServiceRuntime): Promise<StartedService> {
+  let notifications: Notifications | undefined;
+  const channels = channelAdapters(runtime.env, runtime.logger);
   return startDatabaseService({
     name: NOTIFICATION_SERVICE,
-    schemas: [notificationSchema],
+    schemas: [notificationSchema, cloudInboxSchema],
     runtime,
+    background: (db) => {
+      const n = new Notifications(db, channels, runtime.logger);
+      notifications = n;
+      let busy = false;
+      const timer = setInterval(
+        () => {
+          if (busy) return;
+          busy = true;
+          n.deliverDue()
+            .catch((err: unknown) => runtime.logger.error({ err }, 'notification delivery failed'))
+            .finally(() => {
+              busy = false;
+            });
+        },
+        Number(runtime.env.NOTIFY_EVERY_MS ?? 1_000),
+      );
+      timer.unref();
+      const url = runtime.env.AMQP_URL ?? runtime.env.RABBITMQ_URL;
+      if (!url) return () => clearInterval(timer);
+      const consumer = new AmqpConsumer<AnyEvent>({
+        url,
+        db,
+        consumer: NOTIFICATION_SERVICE,
+        bindings: [
+          'order.created.v1',
+          'order.ready.v1',
+          'payment.completed.v1',
+          'inventory.lowstockalert.v1',
+        ],
+        parse: (raw) => {
+          const r = parseEvent(raw);
+          return r.ok
+            ? { ok: true, event: r.event as AnyEvent }
+            : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
+        },
+        handle: (event, tx) => n.onEvent(event, tx, runtime.env.NOTIFY_MANAGER_EMAIL),
+        logger: runtime.logger.child({ part: 'consumer' }),
+      });
+      const relay = new AmqpOutboxRelay({
+        db,
+        table: 'notification_outbox',
+        url,
+        logger: runtime.logger,
+      });
+      const started = consumer
+        .start()
+        .catch((err: unknown) =>
+          runtime.logger.error({ err }, 'notification consumer did not start'),
+        );
+      relay.start();
+      return async () => {
+        clearInterval(timer);
+        await started;
+        await consumer.stop();
+        await relay.stop();
+      };
+    },
+    routes: (app, db) =>
+      notificationRoutes(app, db, notifications ?? new Notifications(db, channels, runtime.logger)),
   });
 }
