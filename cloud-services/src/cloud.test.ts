@@ -84,7 +84,7 @@ describe('startCloud with a data directory', () => {
   it('keeps the embedded database under dataDir/pglite across restarts', async () => {
     expect(await run()).toMatchObject({
       auth: { auth: [1, 2, 3, 4] },
-      menu: { menu: [1] },
+      menu: { menu: [1, 2] },
       loyalty: { loyalty: [1, 2], 'cloud-inbox': [1] },
       notification: { notification: [1, 2], 'cloud-inbox': [1] },
       sync: { sync: [1] },

@@ -73,5 +73,27 @@ export const menuSchema: SqlSchema = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'draft, rollbacks, outbox',
+      up: `
+        -- What managers edit; publishing freezes it into a new version.
+        CREATE TABLE menu_draft (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          document JSONB NOT NULL,
+          updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        INSERT INTO menu_draft (id, document) VALUES (1, '{"currency":"USD","taxCategories":[],"stations":[],"categories":[],"modifierGroups":[],"items":[]}');
+        ALTER TABLE menu_versions ADD COLUMN rolled_back_from INTEGER;
+        CREATE TABLE menu_outbox (
+          seq BIGSERIAL PRIMARY KEY,
+          event_id UUID NOT NULL UNIQUE,
+          event_type TEXT NOT NULL,
+          envelope TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          published_at TIMESTAMPTZ
+        );
+      `,
+    },
   ],
 };
