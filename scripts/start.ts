@@ -23,6 +23,9 @@ const receiptPort = Number(env.RECEIPT_PRINTER_PORT ?? 9100);
 const kitchenPort = Number(env.KITCHEN_PRINTER_PORT ?? 9101);
 const receiptPage = Number(env.RECEIPT_PRINTER_PAGE_PORT ?? 9180);
 const kitchenPage = Number(env.KITCHEN_PRINTER_PAGE_PORT ?? 9181);
+// The demo's first cloud owner, for the manager portal (set your own in production).
+env.AUTH_OWNER_EMAIL ??= 'owner@harbour.example';
+env.AUTH_OWNER_PASSWORD ??= 'harbour-owner-demo';
 env.RECEIPT_PRINTER_PORT = String(receiptPort);
 env.KITCHEN_PRINTER_PORT = String(kitchenPort);
 
@@ -151,7 +154,8 @@ Restaurant POS is running.
   Cashier terminal         ${hub}/terminal/
   Kitchen display          ${hub}/kds/     (sign in with the cook PIN, pick a station)
   Hub MQTT                 mqtt://localhost:${env.MQTT_PORT ?? 1884}   ws ${hub.replace('http', 'ws')}/mqtt
-  Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health
+  Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health   docs ${cloud}/api/v1/docs
+  Manager portal           ${cloud}/portal/   (${env.AUTH_OWNER_EMAIL} / ${env.AUTH_OWNER_PASSWORD})
   Receipt printer (virtual) tcp://localhost:${receiptPort}   printed jobs http://localhost:${receiptPage}/
   Kitchen printer (virtual) tcp://localhost:${kitchenPort}   printed jobs http://localhost:${kitchenPage}/
 

@@ -35,6 +35,8 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { prefix: '/api/v1/auth/clients', upstream: 'auth', read: ['owner'], write: ['owner'] },
   // Guests browse the menu; managers change it.
   { prefix: '/api/v1/menu', upstream: 'menu', read: 'public', write: MANAGERS },
+  // The draft is work in progress: only managers see it.
+  { prefix: '/api/v1/menu/draft', upstream: 'menu', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty', upstream: 'loyalty', read: 'signed-in', write: 'signed-in' },
   { prefix: '/api/v1/notifications', upstream: 'notification', read: STAFF, write: MANAGERS },
 ];

@@ -6,6 +6,7 @@ import { createRemoteJWKSet } from 'jose';
 import { CircuitBreaker } from './breaker.js';
 import { gatewayGuard, type RateLimits, SEED_RATE_LIMITS } from './guard.js';
 import { openApiRoutes } from './openapi.js';
+import { portalRoutes } from './portal.js';
 import { gatewayProxy } from './proxy.js';
 import { MemoryCounter, type RateCounter, RedisCounter } from './rate-limit.js';
 import { GATEWAY_ROUTES, type GatewayRoute, UPSTREAMS, type UpstreamName } from './routes.js';
@@ -69,7 +70,10 @@ export async function startGateway(
       gatewayGuard({ routes, jwks, counter, limits: options.limits ?? SEED_RATE_LIMITS }),
       gatewayProxy({ routes, upstreams, agent, breakers, timeoutMs: options.timeoutMs ?? 10_000 }),
     ],
-    routes: (app) => openApiRoutes(app, upstreams, routes),
+    routes: (app) => {
+      openApiRoutes(app, upstreams, routes);
+      portalRoutes(app);
+    },
   });
   return serveService(http, runtime, [() => agent.destroy(), () => counter.close()]);
 }
