@@ -1,4 +1,5 @@
 import type { SqlSchema } from '@pos/kit/sql';
+import { outboxTableSql } from '../events.js';
 
 /**
  * Auth service tables (seed §1.2, ARCHITECTURE "Security"). Passwords and PINs are stored only
@@ -119,14 +120,7 @@ export const authSchema: SqlSchema = {
         );
         -- auth.* events, written in the transaction of the change they describe; the cloud's
         -- relay publishes them in seq order.
-        CREATE TABLE auth_outbox (
-          seq BIGSERIAL PRIMARY KEY,
-          event_id UUID NOT NULL UNIQUE,
-          event_type TEXT NOT NULL,
-          envelope TEXT NOT NULL,
-          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-          published_at TIMESTAMPTZ
-        );
+        ${outboxTableSql('auth_outbox')}
       `,
     },
     {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type EventPayloads, makeEvent, type PaymentCompletedV1 } from '@pos/contracts';
-import { AppError, currentCorrelationId } from '@pos/kit';
+import type { EventPayloads, PaymentCompletedV1 } from '@pos/contracts';
+import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
+import { emitTo } from '../events.js';
 
 export interface Account {
   customerId: string;
@@ -41,20 +42,8 @@ type LoyaltyEvent =
   | 'loyalty.tierupgraded.v1'
   | 'loyalty.rewardredeemed.v1';
 
-async function emit<T extends LoyaltyEvent>(
-  tx: SqlExecutor,
-  type: T,
-  payload: EventPayloads[T],
-): Promise<void> {
-  const event = makeEvent(type, payload, {
-    source: 'loyalty-service',
-    correlationId: currentCorrelationId(),
-  });
-  await tx.query(
-    'INSERT INTO loyalty_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)',
-    [event.EventId, type, JSON.stringify(event)],
-  );
-}
+const emit = <T extends LoyaltyEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
+  emitTo(tx, 'loyalty_outbox', 'loyalty-service', type, payload);
 
 /**
  * The loyalty programme (seed §1.8). The points ledger is the truth and the balance on the

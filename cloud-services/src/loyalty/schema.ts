@@ -1,4 +1,5 @@
 import type { SqlSchema } from '@pos/kit/sql';
+import { outboxTableSql } from '../events.js';
 
 /**
  * Loyalty service tables (seed §1.8). The balance lives on the account (the seed's
@@ -83,14 +84,7 @@ export const loyaltySchema: SqlSchema = {
         INSERT INTO rewards (reward_id, name, points_cost) VALUES
           ('free-coffee', 'A coffee on the house', 150),
           ('free-dessert', 'A dessert on the house', 400);
-        CREATE TABLE loyalty_outbox (
-          seq BIGSERIAL PRIMARY KEY,
-          event_id UUID NOT NULL UNIQUE,
-          event_type TEXT NOT NULL,
-          envelope TEXT NOT NULL,
-          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-          published_at TIMESTAMPTZ
-        );
+        ${outboxTableSql('loyalty_outbox')}
       `,
     },
   ],

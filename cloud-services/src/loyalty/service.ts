@@ -1,4 +1,4 @@
-import { type AnyEvent, type PaymentCompletedV1, parseEvent } from '@pos/contracts';
+import type { AnyEvent, PaymentCompletedV1 } from '@pos/contracts';
 import {
   AmqpConsumer,
   AmqpOutboxRelay,
@@ -7,6 +7,7 @@ import {
   type StartedService,
   startDatabaseService,
 } from '@pos/kit/sql';
+import { parseBusEvent } from '../events.js';
 import { Loyalty } from './loyalty.js';
 import { loyaltyRoutes } from './routes.js';
 import { loyaltySchema } from './schema.js';
@@ -31,12 +32,7 @@ export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<Start
         db,
         consumer: LOYALTY_SERVICE,
         bindings: ['payment.completed.v1'],
-        parse: (raw) => {
-          const r = parseEvent(raw);
-          return r.ok
-            ? { ok: true, event: r.event as AnyEvent }
-            : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
-        },
+        parse: parseBusEvent,
         handle: async (event, tx) => {
           if (event.EventType === 'payment.completed.v1') {
             await loyalty.earn(event as { EventId: string; Payload: PaymentCompletedV1 }, tx);

@@ -4,13 +4,13 @@ import {
   MenuDocument,
   MenuItem,
   ModifierGroup,
-  makeEvent,
   Station,
   TaxCategory,
 } from '@pos/contracts';
-import { AppError, currentCorrelationId, type FieldError } from '@pos/kit';
+import { AppError, type FieldError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import { z } from 'zod';
+import { emitTo } from '../events.js';
 
 /** The draft a manager edits: a menu document without its version, checked fully on publish. */
 export const MenuDraft = z
@@ -49,21 +49,8 @@ type MenuEvent =
   | 'menu.itemavailabilitychanged.v1'
   | 'menu.published.v1';
 
-async function emit<T extends MenuEvent>(
-  tx: SqlExecutor,
-  type: T,
-  payload: EventPayloads[T],
-): Promise<void> {
-  const event = makeEvent(type, payload, {
-    source: 'menu-service',
-    correlationId: currentCorrelationId(),
-  });
-  await tx.query('INSERT INTO menu_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)', [
-    event.EventId,
-    type,
-    JSON.stringify(event),
-  ]);
-}
+const emit = <T extends MenuEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
+  emitTo(tx, 'menu_outbox', 'menu-service', type, payload);
 
 const asJson = <T>(value: unknown): T =>
   typeof value === 'string' ? (JSON.parse(value) as T) : (value as T);

@@ -1,4 +1,5 @@
 import type { SqlSchema } from '@pos/kit/sql';
+import { outboxTableSql } from '../events.js';
 
 /**
  * Menu service tables (seed §1.3). Prices are integer cents with an ISO currency. Editing the
@@ -85,14 +86,7 @@ export const menuSchema: SqlSchema = {
         );
         INSERT INTO menu_draft (id, document) VALUES (1, '{"currency":"USD","taxCategories":[],"stations":[],"categories":[],"modifierGroups":[],"items":[]}');
         ALTER TABLE menu_versions ADD COLUMN rolled_back_from INTEGER;
-        CREATE TABLE menu_outbox (
-          seq BIGSERIAL PRIMARY KEY,
-          event_id UUID NOT NULL UNIQUE,
-          event_type TEXT NOT NULL,
-          envelope TEXT NOT NULL,
-          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-          published_at TIMESTAMPTZ
-        );
+        ${outboxTableSql('menu_outbox')}
       `,
     },
   ],

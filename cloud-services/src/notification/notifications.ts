@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type AnyEvent, makeEvent } from '@pos/contracts';
-import { AppError, currentCorrelationId, type Logger } from '@pos/kit';
+import type { AnyEvent } from '@pos/contracts';
+import { AppError, type Logger } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import nodemailer from 'nodemailer';
+import { emitTo } from '../events.js';
 
 export type Channel = 'email' | 'sms' | 'push' | 'in-app';
 
@@ -284,28 +285,20 @@ export class Notifications {
     }
   }
 
-  async #emit(
+  #emit(
     tx: SqlExecutor,
     type: 'notification.sent.v1' | 'notification.failed.v1',
     row: LogRow,
     attempts: number,
     error?: string,
   ) {
-    const event = makeEvent(
-      type,
-      {
-        notificationId: row.notification_id,
-        channel: row.channel,
-        template: row.template,
-        recipient: row.recipient,
-        attempts,
-        ...(error ? { error: error.slice(0, 1000) } : {}),
-      } as never,
-      { source: 'notification-service', correlationId: currentCorrelationId() },
-    );
-    await tx.query(
-      'INSERT INTO notification_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)',
-      [event.EventId, type, JSON.stringify(event)],
-    );
+    return emitTo(tx, 'notification_outbox', 'notification-service', type, {
+      notificationId: row.notification_id,
+      channel: row.channel,
+      template: row.template,
+      recipient: row.recipient,
+      attempts,
+      ...(error ? { error: error.slice(0, 1000) } : {}),
+    } as never);
   }
 }

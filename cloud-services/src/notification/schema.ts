@@ -1,4 +1,5 @@
 import type { SqlSchema } from '@pos/kit/sql';
+import { outboxTableSql } from '../events.js';
 
 const CHANNELS = "('email', 'sms', 'push', 'in-app')";
 
@@ -77,14 +78,7 @@ export const notificationSchema: SqlSchema = {
           name TEXT,
           created_at TIMESTAMPTZ NOT NULL DEFAULT now()
         );
-        CREATE TABLE notification_outbox (
-          seq BIGSERIAL PRIMARY KEY,
-          event_id UUID NOT NULL UNIQUE,
-          event_type TEXT NOT NULL,
-          envelope TEXT NOT NULL,
-          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-          published_at TIMESTAMPTZ
-        );
+        ${outboxTableSql('notification_outbox')}
         INSERT INTO notification_templates (template, channel, subject, body) VALUES
           ('order-ready', 'email', 'Order #{{orderNumber}} is ready', 'Hi {{name}}, your order #{{orderNumber}} is ready to collect.'),
           ('order-ready', 'sms', '', 'Order #{{orderNumber}} is ready to collect.'),

@@ -1,4 +1,4 @@
-import { type AnyEvent, parseEvent } from '@pos/contracts';
+import type { AnyEvent } from '@pos/contracts';
 import {
   AmqpConsumer,
   AmqpOutboxRelay,
@@ -7,6 +7,7 @@ import {
   type StartedService,
   startDatabaseService,
 } from '@pos/kit/sql';
+import { parseBusEvent } from '../events.js';
 import { channelAdapters, Notifications } from './notifications.js';
 import { notificationRoutes } from './routes.js';
 import { notificationSchema } from './schema.js';
@@ -54,12 +55,7 @@ export function startNotificationService(runtime: CloudServiceRuntime): Promise<
           'payment.completed.v1',
           'inventory.lowstockalert.v1',
         ],
-        parse: (raw) => {
-          const r = parseEvent(raw);
-          return r.ok
-            ? { ok: true, event: r.event as AnyEvent }
-            : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
-        },
+        parse: parseBusEvent,
         handle: (event, tx) => n.onEvent(event, tx, runtime.env.NOTIFY_MANAGER_EMAIL),
         logger: runtime.logger.child({ part: 'consumer' }),
       });
