@@ -38,6 +38,10 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   // The draft is work in progress: only managers see it.
   { prefix: '/api/v1/menu/draft', upstream: 'menu', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty', upstream: 'loyalty', read: 'signed-in', write: 'signed-in' },
+  // Giving points and setting up the programme are for managers.
+  { prefix: '/api/v1/loyalty/points', upstream: 'loyalty', read: MANAGERS, write: MANAGERS },
+  { prefix: '/api/v1/loyalty/promotions', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
+  { prefix: '/api/v1/loyalty/multipliers', upstream: 'loyalty', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/notifications', upstream: 'notification', read: STAFF, write: MANAGERS },
 ];
 

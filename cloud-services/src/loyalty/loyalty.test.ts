@@ -62,7 +62,7 @@ const targets = [
   },
 ] as const;
 
-function payment(phone: string, amountCents: number, eventId = uuidv7()) {
+function payment(phone: string, amountCents: number, eventId = uuidv7(), completedAt = new Date()) {
   return makeEvent(
     'payment.completed.v1',
     {
@@ -75,7 +75,7 @@ function payment(phone: string, amountCents: number, eventId = uuidv7()) {
       card: { brand: 'visa', last4: '4242', offline: false },
       customer: { phone },
       categoryAmounts: [{ categoryId: 'mains', amountCents }],
-      completedAt: new Date().toISOString(),
+      completedAt: completedAt.toISOString(),
     } as never,
     { source: 'payments-service', correlationId: uuidv7() as never, eventId: eventId as never },
   );
@@ -161,6 +161,37 @@ for (const target of targets) {
       expect(events.map((e) => e.event_type)).toEqual(
         expect.arrayContaining(['loyalty.pointsearned.v1', 'loyalty.tierupgraded.v1']),
       );
+    });
+
+    it('applies category multipliers and promotions running when the payment was made', async () => {
+      const phone = `+1888${Math.floor(Math.random() * 1e7)}`;
+      const { body: account } = await call('POST', '/api/v1/loyalty/accounts', { phone });
+      expect(
+        (await call('PUT', '/api/v1/loyalty/multipliers/mains', { multiplierBp: 20_000 })).status,
+      ).toBe(200);
+      const now = Date.now();
+      const promo = await call('POST', '/api/v1/loyalty/promotions', {
+        promotionId: `happy-${target.kind}-${now}`,
+        name: 'Triple points week',
+        // A window in the past, so it touches only the payment made in it below.
+        startsAt: new Date(now - 3 * 3_600_000).toISOString(),
+        endsAt: new Date(now - 2 * 3_600_000).toISOString(),
+        multiplierBp: 30_000,
+      });
+      expect(promo.status).toBe(201);
+      const backwards = await call('POST', '/api/v1/loyalty/promotions', {
+        promotionId: 'backwards',
+        name: 'x',
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now - 1).toISOString(),
+        multiplierBp: 20_000,
+      });
+      expect(backwards.status).toBe(400);
+      // $10 of mains paid during the promotion: 10 × 2 (mains) × 3 (promotion).
+      await publish(payment(phone, 1_000, uuidv7(), new Date(now - 2.5 * 3_600_000)));
+      await until(async () => (await balance(account.customerId)).pointsBalance > 0);
+      expect((await balance(account.customerId)).pointsBalance).toBe(60);
+      await call('PUT', '/api/v1/loyalty/multipliers/mains', { multiplierBp: 10_000 });
     });
 
     it('never lets concurrent redemptions take the balance below zero', async () => {

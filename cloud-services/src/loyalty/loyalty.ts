@@ -102,6 +102,56 @@ export class Loyalty {
     return account;
   }
 
+  /** Extra points for a category (basis points of the normal rate; 20 000 = double). */
+  async setMultiplier(categoryId: string, multiplierBp: number) {
+    await this.db.query(
+      `INSERT INTO category_multipliers (category_id, multiplier_bp) VALUES ($1, $2)
+       ON CONFLICT (category_id) DO UPDATE SET multiplier_bp = $2`,
+      [categoryId, multiplierBp],
+    );
+    return { categoryId, multiplierBp };
+  }
+
+  /** A promotion: points times `multiplierBp / 10 000` for payments made in its window. */
+  async addPromotion(input: {
+    promotionId: string;
+    name: string;
+    startsAt: string;
+    endsAt: string;
+    multiplierBp: number;
+  }) {
+    if (new Date(input.endsAt) <= new Date(input.startsAt)) {
+      throw new AppError('validation', 'A promotion must end after it starts', {
+        errors: [{ field: 'endsAt', message: 'after startsAt' }],
+      });
+    }
+    try {
+      await this.db.query(
+        'INSERT INTO promotions (promotion_id, name, starts_at, ends_at, rule) VALUES ($1, $2, $3, $4, $5)',
+        [
+          input.promotionId,
+          input.name,
+          input.startsAt,
+          input.endsAt,
+          JSON.stringify({ multiplierBp: input.multiplierBp }),
+        ],
+      );
+    } catch (err) {
+      if (/unique|duplicate/i.test((err as Error).message)) {
+        throw new AppError('conflict', `Promotion ${input.promotionId} already exists`);
+      }
+      throw err;
+    }
+    return input;
+  }
+
+  async promotions() {
+    return this.db.query(
+      `SELECT promotion_id AS "promotionId", name, starts_at::text AS "startsAt", ends_at::text AS "endsAt",
+              (rule->>'multiplierBp')::int AS "multiplierBp" FROM promotions ORDER BY starts_at DESC`,
+    );
+  }
+
   /** Points given by hand (a manager's goodwill); recorded in the ledger like any other. */
   async add(customerId: string, points: number, reason: string): Promise<Account> {
     return this.db.transaction(async (tx) => {
@@ -182,13 +232,20 @@ export class Loyalty {
         )
       ).map((m) => [m.category_id, m.multiplier_bp]),
     );
+    // Promotions running when the payment was made: their multiplier on top (the best one wins).
+    const promotion = await tx.maybeOne<{ multiplier_bp: number }>(
+      `SELECT (rule->>'multiplierBp')::int AS multiplier_bp FROM promotions
+       WHERE starts_at <= $1 AND ends_at > $1 ORDER BY (rule->>'multiplierBp')::int DESC LIMIT 1`,
+      [p.completedAt],
+    );
     // One point per currency unit at the base rate, times the tier's and the category's rates.
     const weighted = p.categoryAmounts.reduce(
       (sum, ca) => sum + ca.amountCents * ((multipliers.get(ca.categoryId) ?? 10_000) / 10_000),
       0,
     );
     const spent = p.categoryAmounts.length > 0 ? weighted : p.amountCents;
-    const points = Math.floor((spent / 100) * (tier.earn_rate_bp / 10_000));
+    const bonus = (promotion?.multiplier_bp ?? 10_000) / 10_000;
+    const points = Math.floor((spent / 100) * (tier.earn_rate_bp / 10_000) * bonus);
     if (points <= 0) return;
     await this.#credit(
       tx,

@@ -28,6 +28,18 @@ const RedeemBody = z
   .object({ customerId: z.uuid(), rewardId: z.string().regex(/^[a-z0-9-]{1,64}$/) })
   .strict();
 
+const PromotionBody = z
+  .object({
+    promotionId: z.string().regex(/^[a-z0-9-]{1,64}$/),
+    name: z.string().trim().min(1).max(100),
+    startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso.datetime({ offset: true }),
+    multiplierBp: z.number().int().min(10_000).max(100_000),
+  })
+  .strict();
+const MultiplierParams = z.object({ categoryId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) });
+const MultiplierBody = z.object({ multiplierBp: z.number().int().min(0).max(100_000) }).strict();
+
 /** Seed §1.8 endpoints. Access (who may add points) is the gateway's route rule. */
 export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
   const tags = ['loyalty'];
@@ -71,6 +83,23 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
   app.get('/openapi.json', (_req, res) => {
     res.json(docs.document());
   });
+  app.get(
+    '/api/v1/loyalty/promotions',
+    handle({}, async () => ({ promotions: await loyalty.promotions() })),
+  );
+  app.post(
+    '/api/v1/loyalty/promotions',
+    handle({ body: PromotionBody }, async ({ body }, _req, res) => {
+      res.status(201);
+      return loyalty.addPromotion(body);
+    }),
+  );
+  app.put(
+    '/api/v1/loyalty/multipliers/:categoryId',
+    handle({ params: MultiplierParams, body: MultiplierBody }, ({ params, body }) =>
+      loyalty.setMultiplier(params.categoryId, body.multiplierBp),
+    ),
+  );
   app.post(
     '/api/v1/loyalty/accounts',
     handle({ body: OpenBody }, async ({ body }, _req, res) => {
