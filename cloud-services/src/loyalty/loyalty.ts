@@ -287,6 +287,7 @@ export class Loyalty {
       balance,
       ...(sourceEventId ? { sourceEventId } : {}),
       ...(paymentId ? { paymentId } : {}),
+      ...(account.email ? { email: account.email } : {}),
     } as never);
     // Upgrade to the highest tier the lifetime points reach.
     const next = await tx.maybeOne<{ tier_id: string }>(

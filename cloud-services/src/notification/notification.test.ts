@@ -191,5 +191,30 @@ for (const target of targets) {
       expect(mails).toHaveLength(1);
       expect(mails[0]?.subject).toBe('Your receipt: $24.30');
     });
+
+    it('tells a loyalty member the points a visit earned, once', async () => {
+      const to = `member-${target.kind}-${Date.now()}@example.com`;
+      const event = makeEvent(
+        'loyalty.pointsearned.v1',
+        { customerId: uuidv7(), points: 125, balance: 640, email: to } as never,
+        { source: 'loyalty-service', correlationId: uuidv7() as never },
+      );
+      const connection = await amqp.connect(AMQP_URL);
+      const channel = await connection.createConfirmChannel();
+      for (let i = 0; i < 2; i++) {
+        channel.publish(
+          CLOUD_EXCHANGE,
+          'loyalty.pointsearned.v1',
+          Buffer.from(JSON.stringify(event)),
+        );
+      }
+      await channel.waitForConfirms();
+      await connection.close();
+      await until(() => inbox.some((m) => m.to === to));
+      await new Promise((r) => setTimeout(r, 500));
+      const mails = inbox.filter((m) => m.to === to);
+      expect(mails).toHaveLength(1);
+      expect(`${mails[0]?.subject} ${mails[0]?.text}`).toMatch(/125.*640/s);
+    });
   });
 }

@@ -260,6 +260,22 @@ export class Notifications {
         );
         return;
       }
+      case 'loyalty.pointsearned.v1': {
+        const p = event.Payload;
+        if (!p.email) return;
+        await this.queue(
+          {
+            channel: 'email',
+            template: 'points-earned',
+            recipient: p.email,
+            variables: { points: p.points, balance: p.balance },
+            userId: p.customerId,
+            sourceEventId: event.EventId,
+          },
+          tx,
+        );
+        return;
+      }
       case 'inventory.lowstockalert.v1': {
         if (!managerEmail) return;
         const p = event.Payload;

@@ -53,6 +53,7 @@ export function startNotificationService(runtime: CloudServiceRuntime): Promise<
           'order.created.v1',
           'order.ready.v1',
           'payment.completed.v1',
+          'loyalty.pointsearned.v1',
           'inventory.lowstockalert.v1',
         ],
         parse: parseBusEvent,

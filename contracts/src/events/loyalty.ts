@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CustomerId, EventId, LoyaltyTierId, PaymentId, RewardId } from '../ids.js';
-import { NonNegativeInt, PositiveInt, Reason } from './fields.js';
+import { Email, NonNegativeInt, PositiveInt, Reason } from './fields.js';
 
 // Events of the cloud loyalty service (seed §1.8). Points are whole numbers; `balance` is the
 // account's balance after the change, so a consumer never has to sum history to show it.
@@ -12,6 +12,8 @@ export const LoyaltyPointsEarnedV1 = z.object({
   /** The event that earned the points (usually a payment.completed.v1). */
   sourceEventId: EventId.optional(),
   paymentId: PaymentId.optional(),
+  /** Where to tell the member, when the account has an email (the notification service does). */
+  email: Email.optional(),
 });
 export type LoyaltyPointsEarnedV1 = z.infer<typeof LoyaltyPointsEarnedV1>;
 
