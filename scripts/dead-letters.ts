@@ -1,7 +1,7 @@
 /**
  * `npm run dead-letters -- list <service>` and `npm run dead-letters -- replay <service> [id…]`:
  * the events a cloud service's consumer gave up on (malformed, or failing three times), with
- * the reason, and putting them back on its queue once the fault is fixed (AMQP_URL).
+ * the reason, and having the running service apply them again once the fault is fixed.
  *
  * The service's database is `<SERVICE>_DATABASE_URL`, or the embedded one under
  * `POS_DATA_DIR/cloud/pglite` (stop the cloud first: only one process may open it).
@@ -43,10 +43,10 @@ try {
       );
     }
   } else {
-    const amqp = process.env.AMQP_URL ?? process.env.RABBITMQ_URL;
-    if (!amqp) throw new Error('set AMQP_URL to replay');
-    const sent = await replayDeadLetters(db, service, amqp, ids.length > 0 ? ids : undefined);
-    console.log(`replayed ${sent} dead letter(s) for ${service}`);
+    const asked = await replayDeadLetters(db, service, ids.length > 0 ? ids : undefined);
+    console.log(
+      `${asked} dead letter(s) of ${service} will be applied again by the service (within a second while it runs, or when it next starts)`,
+    );
   }
 } catch (err) {
   console.error(`dead letters of ${service}: ${(err as Error).message}`);

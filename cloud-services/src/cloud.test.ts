@@ -46,6 +46,33 @@ describe('startCloud on the embedded database', () => {
     expect(await response.json()).toEqual({ categories: [] });
   });
 
+  it('carries events between services on the in-process bus when there is no RabbitMQ', async () => {
+    const json = { 'Content-Type': 'application/json' };
+    const opened = await fetch(`${cloud.urls.loyalty}/api/v1/loyalty/accounts`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: `bus-${Date.now()}@example.com` }),
+    });
+    expect(opened.status).toBe(201);
+    const { customerId } = (await opened.json()) as { customerId: string };
+    const added = await fetch(`${cloud.urls.loyalty}/api/v1/loyalty/points/add`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ customerId, points: 40, reason: 'welcome' }),
+    });
+    expect(added.status).toBe(200);
+    // loyalty.pointsearned.v1 goes from the loyalty outbox to the notification service.
+    let logs: { template: string; status: string }[] = [];
+    for (let i = 0; i < 100 && logs.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await fetch(
+        `${cloud.urls.notification}/api/v1/notifications/logs?userId=${customerId}`,
+      );
+      logs = ((await res.json()) as { notifications: typeof logs }).notifications;
+    }
+    expect(logs.map((l) => l.template)).toEqual(['points-earned']);
+  });
+
   it('lets a proxied service answer its own problems', async () => {
     const response = await fetch(`${cloud.urls.gateway}/api/v1/auth/nowhere?x=1`);
     expect(response.status).toBe(404);
@@ -85,8 +112,8 @@ describe('startCloud with a data directory', () => {
     expect(await run()).toMatchObject({
       auth: { auth: [1, 2, 3, 4] },
       menu: { menu: [1, 2] },
-      loyalty: { loyalty: [1, 2], 'cloud-inbox': [1] },
-      notification: { notification: [1, 2], 'cloud-inbox': [1] },
+      loyalty: { loyalty: [1, 2], 'cloud-inbox': [1, 2] },
+      notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
       sync: { sync: [1] },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);

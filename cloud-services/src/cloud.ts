@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { createLogger, type Logger } from '@pos/kit';
-import { type CloudServiceRuntime, SharedPglite, type StartedService } from '@pos/kit/sql';
+import {
+  type CloudServiceRuntime,
+  MemoryBus,
+  SharedPglite,
+  type StartedService,
+} from '@pos/kit/sql';
 import { startSyncServer } from '@pos/sync/server/index';
 import { startAuthService } from './auth/index.js';
 import { CLOUD_SERVICES, type CloudServiceName, cloudConfigFromEnv } from './config.js';
@@ -47,6 +52,8 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
     ...(options.dataDir ? { dataDir: join(options.dataDir, 'pglite') } : {}),
     logger: logger.child({ module: 'pglite' }),
   });
+  // Without AMQP_URL the services of this process share an in-process bus.
+  const bus = new MemoryBus();
   const running: StartedService[] = [];
   const stop = async () => {
     for (const service of running.splice(0).reverse()) {
@@ -54,6 +61,7 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
         logger.error({ err, module: service.name }, 'service did not stop cleanly');
       });
     }
+    await bus.close();
     await embedded.close();
   };
   const runtime = (name: CloudServiceName): CloudServiceRuntime => ({
@@ -62,6 +70,7 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
     port: ports[name],
     logger: logger.child({ module: name }),
     embedded,
+    bus,
   });
 
   try {

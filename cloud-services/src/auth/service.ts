@@ -1,7 +1,7 @@
 import {
-  AmqpOutboxRelay,
   type CloudServiceRuntime,
   type StartedService,
+  startBusWork,
   startDatabaseService,
 } from '@pos/kit/sql';
 import { AuthService } from './auth-service.js';
@@ -32,14 +32,8 @@ export function startAuthService(runtime: CloudServiceRuntime): Promise<StartedS
     name: AUTH_SERVICE,
     schemas: [authSchema],
     runtime,
-    // auth.* events go to RabbitMQ when RABBITMQ_URL is set; until then they wait in the outbox.
-    background: (db) => {
-      const url = runtime.env.RABBITMQ_URL;
-      if (!url) return undefined;
-      const relay = new AmqpOutboxRelay({ db, table: 'auth_outbox', url, logger: runtime.logger });
-      relay.start();
-      return () => relay.stop();
-    },
+    // auth.* events go to the cloud bus; without one they wait in the outbox.
+    background: (db) => startBusWork(runtime, db, { relayTable: 'auth_outbox' }),
     routes: (app, db) => {
       const auth = new AuthService(db);
       const staff = new StaffDirectory(db, auth.keys);

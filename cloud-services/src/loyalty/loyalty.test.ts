@@ -244,11 +244,11 @@ for (const target of targets) {
          VALUES ('loyalty', $1, 'payment.completed.v1', $2, 'handler failed: database was down', 3) RETURNING id::text AS id`,
         [event.EventId, JSON.stringify(event)],
       );
-      expect(await replayDeadLetters(db, 'loyalty', AMQP_URL, [inserted.id])).toBe(1);
+      expect(await replayDeadLetters(db, 'loyalty', [inserted.id])).toBe(1);
       await until(async () => (await balance(account.customerId)).pointsBalance === 10);
       const replayed = (await listDeadLetters(db, 'loyalty')).find((d) => d.id === inserted.id);
       expect(replayed?.replayedAt).not.toBeNull();
-      expect(await replayDeadLetters(db, 'loyalty', AMQP_URL, [inserted.id])).toBe(0);
+      expect(await replayDeadLetters(db, 'loyalty', [inserted.id])).toBe(0);
     });
   });
 }

@@ -1,10 +1,9 @@
 import type { AnyEvent, PaymentCompletedV1 } from '@pos/contracts';
 import {
-  AmqpConsumer,
-  AmqpOutboxRelay,
   type CloudServiceRuntime,
   cloudInboxSchema,
   type StartedService,
+  startBusWork,
   startDatabaseService,
 } from '@pos/kit/sql';
 import { parseBusEvent } from '../events.js';
@@ -15,8 +14,8 @@ import { loyaltySchema } from './schema.js';
 export const LOYALTY_SERVICE = 'loyalty';
 
 /**
- * The loyalty service (seed §1.8). With `AMQP_URL` (or `RABBITMQ_URL`) it earns points from
- * `payment.completed.v1` events on RabbitMQ, each applied once, and publishes its own events.
+ * The loyalty service (seed §1.8). It earns points from `payment.completed.v1` events on the
+ * cloud bus (RabbitMQ with `AMQP_URL`), each applied once, and publishes its own events there.
  */
 export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<StartedService> {
   return startDatabaseService({
@@ -24,37 +23,20 @@ export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<Start
     schemas: [loyaltySchema, cloudInboxSchema],
     runtime,
     background: (db) => {
-      const url = runtime.env.AMQP_URL ?? runtime.env.RABBITMQ_URL;
-      if (!url) return undefined;
       const loyalty = new Loyalty(db);
-      const consumer = new AmqpConsumer<AnyEvent>({
-        url,
-        db,
-        consumer: LOYALTY_SERVICE,
-        bindings: ['payment.completed.v1'],
-        parse: parseBusEvent,
-        handle: async (event, tx) => {
-          if (event.EventType === 'payment.completed.v1') {
-            await loyalty.earn(event as { EventId: string; Payload: PaymentCompletedV1 }, tx);
-          }
+      return startBusWork<AnyEvent>(runtime, db, {
+        relayTable: 'loyalty_outbox',
+        consumer: {
+          consumer: LOYALTY_SERVICE,
+          bindings: ['payment.completed.v1'],
+          parse: parseBusEvent,
+          handle: async (event, tx) => {
+            if (event.EventType === 'payment.completed.v1') {
+              await loyalty.earn(event as { EventId: string; Payload: PaymentCompletedV1 }, tx);
+            }
+          },
         },
-        logger: runtime.logger.child({ part: 'consumer' }),
       });
-      const relay = new AmqpOutboxRelay({
-        db,
-        table: 'loyalty_outbox',
-        url,
-        logger: runtime.logger,
-      });
-      const started = consumer
-        .start()
-        .catch((err: unknown) => runtime.logger.error({ err }, 'loyalty consumer did not start'));
-      relay.start();
-      return async () => {
-        await started;
-        await consumer.stop();
-        await relay.stop();
-      };
     },
     routes: (app, db) => loyaltyRoutes(app, new Loyalty(db)),
   });

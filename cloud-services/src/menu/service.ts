@@ -1,7 +1,7 @@
 import {
-  AmqpOutboxRelay,
   type CloudServiceRuntime,
   type StartedService,
+  startBusWork,
   startDatabaseService,
 } from '@pos/kit/sql';
 import { menuRoutes } from './routes.js';
@@ -15,14 +15,8 @@ export function startMenuService(runtime: CloudServiceRuntime): Promise<StartedS
     name: MENU_SERVICE,
     schemas: [menuSchema],
     runtime,
-    // menu.* events (menu.published.v1 is what sync carries to the hubs) go to RabbitMQ.
-    background: (db) => {
-      const url = runtime.env.AMQP_URL ?? runtime.env.RABBITMQ_URL;
-      if (!url) return undefined;
-      const relay = new AmqpOutboxRelay({ db, table: 'menu_outbox', url, logger: runtime.logger });
-      relay.start();
-      return () => relay.stop();
-    },
+    // menu.* events (menu.published.v1 tells sync a version is ready) go to the cloud bus.
+    background: (db) => startBusWork(runtime, db, { relayTable: 'menu_outbox' }),
     routes: (app, db) => menuRoutes(app, db),
   });
 }

@@ -1,10 +1,9 @@
 import type { AnyEvent } from '@pos/contracts';
 import {
-  AmqpConsumer,
-  AmqpOutboxRelay,
   type CloudServiceRuntime,
   cloudInboxSchema,
   type StartedService,
+  startBusWork,
   startDatabaseService,
 } from '@pos/kit/sql';
 import { parseBusEvent } from '../events.js';
@@ -16,8 +15,8 @@ export const NOTIFICATION_SERVICE = 'notification';
 
 /**
  * The notification service (seed §1.9). `SMTP_URL` sends email (else it is logged); a worker
- * delivers what is due every second; with `AMQP_URL` it turns order.ready, payment.completed
- * and low-stock events into messages, each once.
+ * delivers what is due every second; from the cloud bus (RabbitMQ with `AMQP_URL`) it turns order.ready, payment.completed
+ * loyalty points and low-stock events into messages, each once.
  */
 export function startNotificationService(runtime: CloudServiceRuntime): Promise<StartedService> {
   let notifications: Notifications | undefined;
@@ -43,40 +42,24 @@ export function startNotificationService(runtime: CloudServiceRuntime): Promise<
         Number(runtime.env.NOTIFY_EVERY_MS ?? 1_000),
       );
       timer.unref();
-      const url = runtime.env.AMQP_URL ?? runtime.env.RABBITMQ_URL;
-      if (!url) return () => clearInterval(timer);
-      const consumer = new AmqpConsumer<AnyEvent>({
-        url,
-        db,
-        consumer: NOTIFICATION_SERVICE,
-        bindings: [
-          'order.created.v1',
-          'order.ready.v1',
-          'payment.completed.v1',
-          'loyalty.pointsearned.v1',
-          'inventory.lowstockalert.v1',
-        ],
-        parse: parseBusEvent,
-        handle: (event, tx) => n.onEvent(event, tx, runtime.env.NOTIFY_MANAGER_EMAIL),
-        logger: runtime.logger.child({ part: 'consumer' }),
+      const bus = startBusWork<AnyEvent>(runtime, db, {
+        relayTable: 'notification_outbox',
+        consumer: {
+          consumer: NOTIFICATION_SERVICE,
+          bindings: [
+            'order.created.v1',
+            'order.ready.v1',
+            'payment.completed.v1',
+            'loyalty.pointsearned.v1',
+            'inventory.lowstockalert.v1',
+          ],
+          parse: parseBusEvent,
+          handle: (event, tx) => n.onEvent(event, tx, runtime.env.NOTIFY_MANAGER_EMAIL),
+        },
       });
-      const relay = new AmqpOutboxRelay({
-        db,
-        table: 'notification_outbox',
-        url,
-        logger: runtime.logger,
-      });
-      const started = consumer
-        .start()
-        .catch((err: unknown) =>
-          runtime.logger.error({ err }, 'notification consumer did not start'),
-        );
-      relay.start();
       return async () => {
         clearInterval(timer);
-        await started;
-        await consumer.stop();
-        await relay.stop();
+        await bus?.();
       };
     },
     routes: (app, db) =>

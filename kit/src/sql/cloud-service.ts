@@ -2,6 +2,9 @@ import type { Express } from 'express';
 import { createHttpService, type HttpService, type ReadinessCheck } from '../http/service.js';
 import type { Logger } from '../logger.js';
 import type { Closer } from '../shutdown.js';
+import { AmqpBus, type CloudBus } from './bus.js';
+import { BusConsumer, type BusConsumerOptions, type ParsedEvent } from './bus-consumer.js';
+import { BusOutboxRelay } from './bus-relay.js';
 import type { SqlDatabase } from './database.js';
 import type { SqlSchema } from './migrate.js';
 import { openServiceDatabase } from './open.js';
@@ -17,6 +20,8 @@ export interface CloudServiceRuntime {
   logger: Logger;
   /** The process's shared PGlite, for services without a `*_DATABASE_URL`. */
   embedded?: SharedPglite;
+  /** The in-process cloud bus shared by the services of one process, used without `AMQP_URL`. */
+  bus?: CloudBus;
 }
 
 export interface StartedService {
@@ -101,4 +106,75 @@ export async function startDatabaseService(options: {
   });
   const background = options.background?.(db);
   return serveService(http, runtime, [...(background ? [background] : []), () => db.close()]);
+}
+
+/**
+ * The bus a service publishes and consumes on: RabbitMQ when `AMQP_URL` (or `RABBITMQ_URL`) is
+ * set, on a connection of its own; otherwise the in-process bus of `startCloud`. A service
+ * started alone without either has none, and its events wait in its outbox.
+ */
+export function cloudBusFor(
+  runtime: CloudServiceRuntime,
+): { bus: CloudBus; close(): Promise<void> } | undefined {
+  const url = runtime.env.AMQP_URL ?? runtime.env.RABBITMQ_URL;
+  if (url) {
+    const bus = new AmqpBus(url, runtime.logger);
+    return { bus, close: () => bus.close() };
+  }
+  if (runtime.bus) return { bus: runtime.bus, close: async () => {} };
+  return undefined;
+}
+
+/**
+ * A service's work on the cloud bus: the relay that publishes its outbox `relayTable`, and, when
+ * given, the consumer of its queue. Returns the closer for `startDatabaseService`'s
+ * `background`, or nothing when there is no bus.
+ */
+export function startBusWork<E extends ParsedEvent>(
+  runtime: CloudServiceRuntime,
+  db: SqlDatabase,
+  options: {
+    relayTable?: string;
+    consumer?: Omit<BusConsumerOptions<E>, 'bus' | 'db' | 'logger'>;
+  },
+): Closer | undefined {
+  const opened = cloudBusFor(runtime);
+  if (!opened) return undefined;
+  const { bus } = opened;
+  const relay = options.relayTable
+    ? new BusOutboxRelay({ db, table: options.relayTable, bus, logger: runtime.logger })
+    : undefined;
+  const consumer = options.consumer
+    ? new BusConsumer<E>({
+        ...options.consumer,
+        bus,
+        db,
+        logger: runtime.logger.child({ part: 'consumer' }),
+      })
+    : undefined;
+  // A bus that is not up yet (RabbitMQ starting after the service) is tried again every 5 s.
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let started: Promise<void> | undefined;
+  const start = () => {
+    if (!consumer || stopped) return;
+    started = consumer.start().catch((err: unknown) => {
+      runtime.logger.warn(
+        { err: (err as Error).message },
+        'the event consumer could not subscribe yet; trying again in 5 s',
+      );
+      retry = setTimeout(start, 5_000);
+      retry.unref();
+    });
+  };
+  start();
+  relay?.start();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await started;
+    await consumer?.stop();
+    await relay?.stop();
+    await opened.close();
+  };
 }

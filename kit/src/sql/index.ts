@@ -1,7 +1,8 @@
 // PostgreSQL (and embedded PGlite) access for the cloud services: `@pos/kit/sql`.
 
-export * from './amqp-consumer.js';
-export * from './amqp-relay.js';
+export * from './bus.js';
+export * from './bus-consumer.js';
+export * from './bus-relay.js';
 export * from './cloud-service.js';
 export {
   isUniqueViolation,
