@@ -111,7 +111,7 @@ describe('startCloud with a data directory', () => {
   it('keeps the embedded database under dataDir/pglite across restarts', async () => {
     expect(await run()).toMatchObject({
       auth: { auth: [1, 2, 3, 4] },
-      menu: { menu: [1, 2] },
+      menu: { menu: [1, 2, 3] },
       loyalty: { loyalty: [1, 2], 'cloud-inbox': [1, 2] },
       notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
       sync: { sync: [1] },

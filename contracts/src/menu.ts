@@ -19,6 +19,90 @@ import { Timestamp } from './time.js';
 
 const Name = z.string().trim().min(1, { message: 'must not be empty' }).max(120);
 
+const ClockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a 24-hour time, HH:MM' });
+
+/**
+ * When a category or item is served, in the store's local time (breakfast 06:00–11:00 on
+ * weekdays). A window whose `to` is not after `from` runs past midnight and belongs to the day
+ * it starts on (Friday 22:00–02:00 is open early on Saturday too).
+ */
+export const AvailabilityWindow = z
+  .object({
+    /** ISO weekdays: 1 = Monday … 7 = Sunday. */
+    days: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5, 6, 7]),
+    from: ClockTime,
+    to: ClockTime,
+  })
+  .refine((w) => w.from !== w.to, { path: ['to'], message: 'must differ from `from`' });
+export type AvailabilityWindow = z.infer<typeof AvailabilityWindow>;
+
+/** Absent or empty: served whenever the store is open. */
+const Schedule = z.array(AvailabilityWindow).max(20).optional();
+
+/** The weekday (ISO, 1 = Monday) and minute of the day at `epochMs` in `timeZone`. */
+export function localClock(
+  epochMs: number,
+  timeZone: string,
+): { weekday: number; minutes: number } {
+  let formatter = clockFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    clockFormatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(epochMs).map((p) => [p.type, p.value]));
+  return {
+    weekday: WEEKDAYS.indexOf(parts.weekday ?? '') + 1,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+  };
+}
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+
+/** Whether a schedule is open at a local weekday and minute (no schedule: always). */
+export function scheduleOpen(
+  windows: readonly AvailabilityWindow[] | undefined,
+  at: { weekday: number; minutes: number },
+): boolean {
+  if (!windows || windows.length === 0) return true;
+  const yesterday = at.weekday === 1 ? 7 : at.weekday - 1;
+  return windows.some((w) => {
+    const from = minutesOf(w.from);
+    const to = minutesOf(w.to);
+    if (to > from) return w.days.includes(at.weekday) && at.minutes >= from && at.minutes < to;
+    // Past midnight: the evening of a listed day, or the small hours after one.
+    return (
+      (w.days.includes(at.weekday) && at.minutes >= from) ||
+      (w.days.includes(yesterday) && at.minutes < to)
+    );
+  });
+}
+
+/** "06:00–11:00" or "Mon–Fri 06:00–11:00", for a cashier told why an item is off. */
+export function describeSchedule(windows: readonly AvailabilityWindow[]): string {
+  return windows
+    .map((w) => {
+      const days =
+        w.days.length === 7
+          ? ''
+          : `${[...w.days]
+              .sort()
+              .map((d) => WEEKDAYS[d - 1])
+              .join(',')} `;
+      return `${days}${w.from}–${w.to}`;
+    })
+    .join('; ');
+}
+
 export const TaxCategory = z.object({
   id: Slug,
   name: Name,
@@ -44,6 +128,8 @@ export const MenuCategory = z.object({
     .string()
     .regex(/^#[0-9a-f]{6}$/i)
     .optional(),
+  /** Served only in these windows (a breakfast menu); every item in it follows. */
+  availableAt: Schedule,
 });
 export type MenuCategory = z.infer<typeof MenuCategory>;
 
@@ -111,6 +197,8 @@ export const MenuItem = z.object({
   available: z.boolean().default(true),
   /** Barcode or PLU for keyboard/scanner entry at the terminal. */
   sku: z.string().trim().min(1).max(64).optional(),
+  /** Served only in these windows, within its category's. */
+  availableAt: Schedule,
 });
 export type MenuItem = z.infer<typeof MenuItem>;
 

@@ -36,6 +36,7 @@ describe('menu service on its own PostgreSQL database', () => {
       expect(await db.query('SELECT component, version FROM schema_migrations')).toEqual([
         { component: 'menu', version: 1 },
         { component: 'menu', version: 2 },
+        { component: 'menu', version: 3 },
       ]);
       await db.query("INSERT INTO categories (category_id, name) VALUES ('drinks', 'Drinks')");
       expect(await db.one('SELECT count(*) AS c FROM menu_item_prices')).toEqual({ c: 0 });

@@ -1,13 +1,48 @@
-import { MenuItem } from '@pos/contracts';
+import {
+  MenuCategory,
+  MenuItem,
+  ModifierGroup,
+  NonNegativeCents,
+  Station,
+  StoreId,
+  TaxCategory,
+  VariantId,
+} from '@pos/contracts';
 import { AppError, handle, OpenApi } from '@pos/kit';
 import type { SqlDatabase } from '@pos/kit/sql';
 import type { Express, Request } from 'express';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { MenuDraft, Menus } from './menus.js';
+import { type DraftCollection, MenuDraft, Menus } from './menus.js';
 
 const ItemParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) });
 const VersionParams = z.object({ n: z.coerce.number().int().min(1) });
+const StoreQuery = z.object({ storeId: StoreId.optional() }).strict();
+const StoreParams = z.object({ storeId: StoreId });
+const StorePrices = z
+  .object({
+    prices: z
+      .array(
+        z
+          .object({
+            itemId: z.string().min(1),
+            variantId: VariantId.optional(),
+            priceCents: NonNegativeCents,
+          })
+          .strict(),
+      )
+      .max(5_000),
+  })
+  .strict();
+
+/** The parts of the draft with routes of their own: path, collection and the entry's schema. */
+const COLLECTION_ROUTES: readonly [string, DraftCollection, z.ZodType][] = [
+  ['items', 'items', MenuItem],
+  ['categories', 'categories', MenuCategory],
+  ['stations', 'stations', Station],
+  ['tax-categories', 'taxCategories', TaxCategory],
+  ['modifier-groups', 'modifierGroups', ModifierGroup],
+];
 const DiffParams = z.object({
   from: z.coerce.number().int().min(1),
   to: z.coerce.number().int().min(1),
@@ -47,28 +82,58 @@ export function menuRoutes(app: Express, db: SqlDatabase): void {
       summary: 'Categories of the draft, in order',
       tags,
     },
-    { method: 'get', path: '/api/v1/menu/items', summary: 'Items of the draft', tags },
+    ...COLLECTION_ROUTES.flatMap(([path, , schema]) => [
+      ...(path === 'categories'
+        ? []
+        : [
+            {
+              method: 'get' as const,
+              path: `/api/v1/menu/${path}`,
+              summary: `${path} of the draft`,
+              tags,
+            },
+          ]),
+      {
+        method: 'post' as const,
+        path: `/api/v1/menu/${path}`,
+        summary: `Add to the draft's ${path}`,
+        tags,
+        body: schema,
+        status: 201,
+      },
+      {
+        method: 'put' as const,
+        path: `/api/v1/menu/${path}/:id`,
+        summary: `Replace one of the draft's ${path}`,
+        tags,
+        body: schema,
+      },
+      {
+        method: 'delete' as const,
+        path: `/api/v1/menu/${path}/:id`,
+        summary: `Remove one of the draft's ${path} (409 while an item uses it)`,
+        tags,
+        status: 204,
+      },
+    ]),
     {
-      method: 'post',
-      path: '/api/v1/menu/items',
-      summary: 'Add an item to the draft',
+      method: 'get',
+      path: '/api/v1/menu/price-overrides',
+      summary: 'Per-store prices on the draft',
       tags,
-      body: MenuItem,
-      status: 201,
     },
     {
       method: 'put',
-      path: '/api/v1/menu/items/:id',
-      summary: 'Replace an item in the draft',
+      path: '/api/v1/menu/price-overrides/:storeId',
+      summary: "Replace one store's prices on the draft",
       tags,
-      body: MenuItem,
+      body: StorePrices,
     },
     {
-      method: 'delete',
-      path: '/api/v1/menu/items/:id',
-      summary: 'Remove an item from the draft',
+      method: 'get',
+      path: '/api/v1/menu/stores/:storeId/current',
+      summary: 'The newest version published to a store, with its prices',
       tags,
-      status: 204,
     },
     { method: 'get', path: '/api/v1/menu/draft', summary: 'The whole draft', tags },
     {
@@ -93,7 +158,13 @@ export function menuRoutes(app: Express, db: SqlDatabase): void {
       summary: 'Published versions, newest first',
       tags,
     },
-    { method: 'get', path: '/api/v1/menu/versions/:n', summary: 'One published version', tags },
+    {
+      method: 'get',
+      path: '/api/v1/menu/versions/:n',
+      summary: 'One published version (?storeId= as that store receives it)',
+      tags,
+      query: StoreQuery,
+    },
     {
       method: 'get',
       path: '/api/v1/menu/versions/:from/diff/:to',
@@ -119,29 +190,51 @@ export function menuRoutes(app: Express, db: SqlDatabase): void {
       categories: [...(await menus.draft()).categories].sort((a, b) => a.sortOrder - b.sortOrder),
     })),
   );
+  for (const [path, collection, schema] of COLLECTION_ROUTES) {
+    if (path !== 'categories') {
+      app.get(
+        `/api/v1/menu/${path}`,
+        handle({}, async () => ({ [path]: (await menus.draft())[collection] })),
+      );
+    }
+    app.post(
+      `/api/v1/menu/${path}`,
+      handle({ body: schema }, async ({ body }, _req, res) => {
+        res.status(201);
+        return menus.add(collection, body as never);
+      }),
+    );
+    app.put(
+      `/api/v1/menu/${path}/:id`,
+      handle({ params: ItemParams, body: schema }, ({ params, body }) =>
+        menus.replace(collection, params.id, body as never),
+      ),
+    );
+    app.delete(
+      `/api/v1/menu/${path}/:id`,
+      handle({ params: ItemParams }, async ({ params }, _req, res) => {
+        await menus.remove(collection, params.id);
+        res.status(204);
+      }),
+    );
+  }
   app.get(
-    '/api/v1/menu/items',
-    handle({}, async () => ({ items: (await menus.draft()).items })),
-  );
-  app.post(
-    '/api/v1/menu/items',
-    handle({ body: MenuItem }, async ({ body }, _req, res) => {
-      res.status(201);
-      return menus.addItem(body);
-    }),
+    '/api/v1/menu/price-overrides',
+    handle({ query: StoreQuery }, async ({ query }) => ({
+      priceOverrides: (await menus.draft()).priceOverrides.filter(
+        (o) => !query.storeId || o.storeId === query.storeId,
+      ),
+    })),
   );
   app.put(
-    '/api/v1/menu/items/:id',
-    handle({ params: ItemParams, body: MenuItem }, ({ params, body }) =>
-      menus.replaceItem(params.id, body),
-    ),
+    '/api/v1/menu/price-overrides/:storeId',
+    handle({ params: StoreParams, body: StorePrices }, async ({ params, body }) => ({
+      priceOverrides: await menus.setStorePrices(params.storeId, body.prices as never),
+    })),
   );
-  app.delete(
-    '/api/v1/menu/items/:id',
-    handle({ params: ItemParams }, async ({ params }, _req, res) => {
-      await menus.removeItem(params.id);
-      res.status(204);
-    }),
+  app.get(
+    '/api/v1/menu/stores/:storeId/current',
+    handle({ params: StoreParams }, ({ params }) => menus.current(params.storeId)),
   );
   app.get(
     '/api/v1/menu/draft',
@@ -165,11 +258,15 @@ export function menuRoutes(app: Express, db: SqlDatabase): void {
   );
   app.get(
     '/api/v1/menu/versions/:n',
-    handle({ params: VersionParams }, ({ params }) => menus.version(params.n)),
+    handle({ params: VersionParams, query: StoreQuery }, ({ params, query }) =>
+      menus.version(params.n, query.storeId),
+    ),
   );
   app.get(
     '/api/v1/menu/versions/:from/diff/:to',
-    handle({ params: DiffParams }, ({ params }) => menus.diff(params.from, params.to)),
+    handle({ params: DiffParams, query: StoreQuery }, ({ params, query }) =>
+      menus.diff(params.from, params.to, query.storeId),
+    ),
   );
   app.post(
     '/api/v1/menu/versions/:n/rollback',

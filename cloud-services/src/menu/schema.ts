@@ -89,5 +89,13 @@ export const menuSchema: SqlSchema = {
         ${outboxTableSql('menu_outbox')}
       `,
     },
+    {
+      version: 3,
+      name: 'per-store price overrides frozen with each version',
+      up: `
+        ALTER TABLE menu_versions ADD COLUMN price_overrides JSONB NOT NULL DEFAULT '[]';
+        CREATE INDEX menu_versions_stores ON menu_versions USING GIN (store_ids);
+      `,
+    },
   ],
 };

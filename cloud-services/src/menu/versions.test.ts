@@ -210,5 +210,177 @@ for (const target of targets) {
         ]),
       );
     });
+
+    it('edits categories, stations, tax categories and modifier groups one at a time', async () => {
+      expect((await call('PUT', '/api/v1/menu/draft', draft)).status).toBe(200);
+      const breakfast = { id: 'breakfast', name: 'Breakfast', sortOrder: 0 };
+      expect((await call('POST', '/api/v1/menu/categories', breakfast)).status).toBe(201);
+      expect((await call('POST', '/api/v1/menu/categories', breakfast)).status).toBe(409);
+      expect(
+        (await call('GET', '/api/v1/menu/categories')).body.categories.map(
+          (c: { id: string }) => c.id,
+        ),
+      ).toEqual(['breakfast', 'burgers']);
+      const renamed = await call('PUT', '/api/v1/menu/categories/breakfast', {
+        ...breakfast,
+        id: 'brunch',
+      });
+      expect(renamed.status).toBe(400);
+      expect(renamed.body.errors).toEqual([{ field: 'id', message: 'must be breakfast' }]);
+      expect((await call('PUT', '/api/v1/menu/categories/nope', breakfast)).status).toBe(404);
+
+      expect(
+        (await call('POST', '/api/v1/menu/stations', { id: 'fryer', name: 'Fryer' })).status,
+      ).toBe(201);
+      expect(
+        (
+          await call('POST', '/api/v1/menu/tax-categories', {
+            id: 'drinks',
+            name: 'Drinks',
+            rateBasisPoints: 1000,
+            inclusive: false,
+          })
+        ).status,
+      ).toBe(201);
+      const badGroup = await call('POST', '/api/v1/menu/modifier-groups', {
+        id: 'grp-sauce',
+        name: 'Sauce',
+        minChoices: 3,
+        maxChoices: 1,
+        modifiers: [{ id: 'mod-ketchup', name: 'Ketchup', priceDeltaCents: 0 }],
+      });
+      expect(badGroup.status).toBe(400);
+      expect(badGroup.body.errors.map((e: { field: string }) => e.field)).toContain('minChoices');
+      expect(
+        (
+          await call('POST', '/api/v1/menu/modifier-groups', {
+            id: 'grp-sauce',
+            name: 'Sauce',
+            minChoices: 0,
+            maxChoices: 2,
+            modifiers: [{ id: 'mod-ketchup', name: 'Ketchup', priceDeltaCents: 0 }],
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await call('PUT', '/api/v1/menu/items/fries', {
+            ...draft.items[1],
+            stationId: 'fryer',
+            modifierGroupIds: ['grp-sauce'],
+          })
+        ).status,
+      ).toBe(200);
+
+      // What an item uses cannot be taken away from under it.
+      const used = await call('DELETE', '/api/v1/menu/stations/fryer');
+      expect(used.status).toBe(409);
+      expect(used.body.items).toEqual(['fries']);
+      expect((await call('DELETE', '/api/v1/menu/modifier-groups/grp-sauce')).status).toBe(409);
+      expect((await call('DELETE', '/api/v1/menu/categories/breakfast')).status).toBe(204);
+      expect((await call('DELETE', '/api/v1/menu/categories/breakfast')).status).toBe(404);
+      expect((await call('DELETE', '/api/v1/menu/tax-categories/drinks')).status).toBe(204);
+      const after = (await call('GET', '/api/v1/menu/draft')).body;
+      expect(after.stations.map((x: { id: string }) => x.id)).toEqual(['grill', 'fryer']);
+      expect(after.taxCategories.map((x: { id: string }) => x.id)).toEqual(['food']);
+      expect(after.items.find((i: { id: string }) => i.id === 'fries').stationId).toBe('fryer');
+    });
+
+    it('publishes per-store prices and serves each store its own menu', async () => {
+      expect((await call('PUT', '/api/v1/menu/draft', draft)).status).toBe(200);
+      const wrong = await call('PUT', '/api/v1/menu/price-overrides/harbour-street', {
+        prices: [
+          { itemId: 'burger', priceCents: 1700 },
+          { itemId: 'ghost', priceCents: 100 },
+          { itemId: 'fries', priceCents: -5 },
+        ],
+      });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.errors.map((e: { field: string }) => e.field)).toEqual([
+        'prices.2.priceCents',
+      ]);
+      const unknown = await call('PUT', '/api/v1/menu/price-overrides/harbour-street', {
+        prices: [
+          { itemId: 'burger', priceCents: 1700 },
+          { itemId: 'ghost', priceCents: 100 },
+        ],
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors).toEqual([
+        { field: 'prices.1.itemId', message: 'unknown item ghost' },
+      ]);
+      expect(
+        (
+          await call('PUT', '/api/v1/menu/price-overrides/harbour-street', {
+            prices: [{ itemId: 'burger', priceCents: 1700 }],
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await call('GET', '/api/v1/menu/price-overrides?storeId=harbour-street')).body
+          .priceOverrides,
+      ).toEqual([{ storeId: 'harbour-street', itemId: 'burger', priceCents: 1700 }]);
+
+      const published = await call('POST', '/api/v1/menu/publish', {
+        storeIds: ['harbour-street', 'pier-road'],
+      });
+      expect(published.status).toBe(201);
+      expect(published.body.priceOverrideCount).toBe(1);
+      const n = published.body.version as number;
+      const burgerAt = async (path: string) =>
+        (await call('GET', path)).body.items.find((i: { id: string }) => i.id === 'burger')
+          .priceCents;
+      expect(await burgerAt(`/api/v1/menu/versions/${n}?storeId=harbour-street`)).toBe(1700);
+      expect(await burgerAt(`/api/v1/menu/versions/${n}?storeId=pier-road`)).toBe(1500);
+      expect(await burgerAt(`/api/v1/menu/versions/${n}`)).toBe(1500);
+      expect(await burgerAt('/api/v1/menu/stores/harbour-street/current')).toBe(1700);
+      expect((await call('GET', `/api/v1/menu/versions/${n}?storeId=elsewhere`)).status).toBe(404);
+      expect((await call('GET', '/api/v1/menu/stores/elsewhere/current')).status).toBe(404);
+      expect(
+        (await call('GET', `/api/v1/menu/versions/${n - 1}/diff/${n}?storeId=harbour-street`)).body
+          .changed,
+      ).toContainEqual({ id: 'burger', fields: ['priceCents'] });
+
+      // Rolling back to this version later brings its store prices back too.
+      expect(
+        (await call('PUT', '/api/v1/menu/price-overrides/harbour-street', { prices: [] })).status,
+      ).toBe(200);
+      const back = await call('POST', `/api/v1/menu/versions/${n}/rollback`, {
+        storeIds: ['harbour-street'],
+      });
+      expect(back.body.priceOverrideCount).toBe(1);
+      expect(await burgerAt('/api/v1/menu/stores/harbour-street/current')).toBe(1700);
+      // pier-road was not in the rollback: it still runs version n.
+      expect((await call('GET', '/api/v1/menu/stores/pier-road/current')).body.version).toBe(n);
+    });
+
+    it('publishes menus served at set times, and refuses windows that are not times', async () => {
+      const scheduled = {
+        ...draft,
+        categories: [
+          {
+            ...draft.categories[0],
+            availableAt: [{ days: [1, 2, 3, 4, 5], from: '11:00', to: '15:00' }],
+          },
+        ],
+      };
+      const bad = await call('PUT', '/api/v1/menu/draft', {
+        ...scheduled,
+        items: [{ ...draft.items[0], availableAt: [{ from: '7am', to: '11:00' }] }, draft.items[1]],
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual([
+        'items.0.availableAt.0.from',
+      ]);
+      expect((await call('PUT', '/api/v1/menu/draft', scheduled)).status).toBe(200);
+      const published = await call('POST', '/api/v1/menu/publish', {
+        storeIds: ['harbour-street'],
+      });
+      expect(published.status).toBe(201);
+      const menu = (await call('GET', '/api/v1/menu/stores/harbour-street/current')).body;
+      expect(menu.categories[0].availableAt).toEqual([
+        { days: [1, 2, 3, 4, 5], from: '11:00', to: '15:00' },
+      ]);
+    });
   });
 }

@@ -223,6 +223,47 @@ describe('menu service', () => {
     expect(restarted.isAvailable('main-ribeye')).toBe(false);
   });
 
+  it('serves scheduled categories and items only in their windows, in the store time zone', () => {
+    let now = Date.parse('2026-02-02T13:30:00Z'); // Monday 08:30 in New York
+    const service = MenuService.open(
+      {
+        db,
+        transaction: (fn) => db.transaction(fn)(),
+        logger,
+        clock: () => now,
+        timeZone: 'America/New_York',
+      },
+      () =>
+        withVersion(1, (m) => {
+          const starters = m.categories.find((c) => c.id === 'starters');
+          if (starters)
+            starters.availableAt = [{ days: [1, 2, 3, 4, 5], from: '06:00', to: '11:00' }];
+          const late = m.items.find((i) => i.categoryId === 'mains');
+          if (late) late.availableAt = [{ days: [5], from: '22:00', to: '02:00' }];
+        }),
+    );
+    const starter = service.items({ categoryId: 'starters' })[0]?.id as string;
+    const late = withVersion(1).items.find((i) => i.categoryId === 'mains')?.id as string;
+    expect(service.isAvailable(starter)).toBe(true);
+    expect(service.isAvailable(late)).toBe(false);
+    expect(service.itemDetail(late)?.unavailableReason).toBe('Served Fri 22:00–02:00');
+    const morning = service.etag();
+
+    now = Date.parse('2026-02-02T16:00:00Z'); // Monday 11:00: breakfast is over
+    expect(service.isAvailable(starter)).toBe(false);
+    expect(service.itemDetail(starter)?.unavailableReason).toBe(
+      'Served Mon,Tue,Wed,Thu,Fri 06:00–11:00',
+    );
+    expect(service.etag()).not.toBe(morning);
+    expect(service.menu().body.items.find((i) => i.id === starter)?.available).toBe(false);
+
+    now = Date.parse('2026-02-07T06:30:00Z'); // Saturday 01:30, after Friday's late window opened
+    expect(service.isAvailable(late)).toBe(true);
+    expect(service.isAvailable(starter)).toBe(false);
+    now = Date.parse('2026-02-07T07:30:00Z'); // Saturday 02:30
+    expect(service.isAvailable(late)).toBe(false);
+  });
+
   it('keeps running when a listener throws', () => {
     const menu = open();
     menu.onChange(() => {

@@ -1,4 +1,12 @@
-import { type EventOf, MenuDocument, type MenuItem, type MenuVersion } from '@pos/contracts';
+import {
+  describeSchedule,
+  type EventOf,
+  localClock,
+  MenuDocument,
+  type MenuItem,
+  type MenuVersion,
+  scheduleOpen,
+} from '@pos/contracts';
 import { type FieldError, fieldErrors, type Logger, type SqliteDatabase } from '@pos/kit';
 import type { MenuCatalog } from '../ports.js';
 import {
@@ -48,6 +56,8 @@ export interface MenuServiceOptions {
   transaction: <T>(fn: () => T) => T;
   logger: Logger;
   clock: () => number;
+  /** The store's time zone, for menus served at set times (breakfast until 11:00). */
+  timeZone?: string;
 }
 
 export class MenuService implements MenuCatalog {
@@ -55,6 +65,8 @@ export class MenuService implements MenuCatalog {
   readonly #transaction: MenuServiceOptions['transaction'];
   readonly #logger: Logger;
   readonly #clock: () => number;
+  readonly #timeZone: string;
+  #localClock: { minute: number; at: { weekday: number; minutes: number } } | undefined;
   readonly #listeners = new Set<MenuChangeListener>();
   readonly #overlay = new Map<string, AvailabilityRecord>();
   #snapshot: MenuSnapshot | undefined;
@@ -66,6 +78,7 @@ export class MenuService implements MenuCatalog {
     this.#transaction = options.transaction;
     this.#logger = options.logger;
     this.#clock = options.clock;
+    this.#timeZone = options.timeZone ?? 'UTC';
   }
 
   /**
@@ -110,7 +123,29 @@ export class MenuService implements MenuCatalog {
 
   /** Names the menu as a client sees it: the version and the 86 list. */
   etag(): string {
-    return `"menu-${this.version()}-${this.#revision}"`;
+    return `"menu-${this.version()}-${this.#revision}${this.#scheduleKey()}"`;
+  }
+
+  /**
+   * Which scheduled categories and items are being served now, so the ETag (and the cached
+   * view) changes when breakfast ends even though neither the version nor the 86 list did.
+   */
+  #scheduleKey(): string {
+    const document = this.#current().document;
+    let bits = '';
+    for (const entry of [...document.categories, ...document.items]) {
+      if (entry.availableAt?.length) bits += scheduleOpen(entry.availableAt, this.#now()) ? 1 : 0;
+    }
+    return bits ? `-s${bits}` : '';
+  }
+
+  /** The store's local weekday and minute, worked out once a minute. */
+  #now(): { weekday: number; minutes: number } {
+    const minute = Math.floor(this.#clock() / 60_000);
+    if (this.#localClock?.minute !== minute) {
+      this.#localClock = { minute, at: localClock(minute * 60_000, this.#timeZone) };
+    }
+    return this.#localClock.at;
   }
 
   isAvailable(menuItemId: string): boolean {
@@ -252,6 +287,12 @@ export class MenuService implements MenuCatalog {
       return record.reason
         ? { available: false, unavailableReason: record.reason }
         : { available: false };
+    }
+    const category = this.#current().categories.get(item.categoryId);
+    for (const schedule of [category?.availableAt, item.availableAt]) {
+      if (schedule?.length && !scheduleOpen(schedule, this.#now())) {
+        return { available: false, unavailableReason: `Served ${describeSchedule(schedule)}` };
+      }
     }
     return { available: true };
   };

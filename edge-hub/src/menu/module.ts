@@ -48,6 +48,7 @@ export function menuModule(options: MenuModuleOptions = {}): MenuModule {
             transaction: (fn) => store.transaction(fn),
             logger: ctx.logger,
             clock: ctx.clock,
+            timeZone: ctx.config.timeZone,
           },
           initialMenu,
         );
