@@ -19,7 +19,10 @@ export interface BusRelayOptions {
  */
 export class BusOutboxRelay {
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
+  /** The last pass scheduled: passes run one after another, never side by side. */
+  #tail: Promise<void> = Promise.resolve();
+  /** A pass scheduled but not started yet, which every caller until it starts can share. */
+  #waiting: Promise<void> | undefined;
   #stopped = false;
   #failing = false;
 
@@ -29,26 +32,34 @@ export class BusOutboxRelay {
 
   start(): void {
     const tick = () => {
-      if (this.#stopped) return;
-      this.#running ??= this.#pass().finally(() => {
-        this.#running = undefined;
-      });
+      if (!this.#stopped) void this.#schedule();
     };
     tick();
     this.#timer = setInterval(tick, this.o.pollMs ?? 500);
     this.#timer.unref();
   }
 
-  /** Publish what is waiting now (tests and shutdown). */
-  async flush(): Promise<void> {
-    await this.#running;
-    await this.#pass();
+  /** Publish what is committed now; resolves once it is on the bus (or the bus is away). */
+  flush(): Promise<void> {
+    return this.#schedule();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
-    await this.#running?.catch(() => {});
+    await this.#tail;
+  }
+
+  #schedule(): Promise<void> {
+    // A pass that has not started yet reads everything committed before it starts.
+    if (this.#waiting) return this.#waiting;
+    const pass = this.#tail.then(() => {
+      this.#waiting = undefined;
+      return this.#pass();
+    });
+    this.#waiting = pass;
+    this.#tail = pass;
+    return pass;
   }
 
   async #pass(): Promise<void> {

@@ -190,4 +190,33 @@ describe('BusConsumer and BusOutboxRelay on the in-process bus', () => {
     await bus.close();
     await db.close();
   });
+  it('publishes each outbox row once when flushes and polls overlap', async () => {
+    const db = await pglite.database('relay_test');
+    await db.query(`CREATE TABLE relay_outbox (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL,
+      event_type TEXT NOT NULL, envelope TEXT NOT NULL, published_at TIMESTAMPTZ)`);
+    const bus = new MemoryBus();
+    const seen: string[] = [];
+    await bus.subscribe('watcher', ['thing.#'], async (d) => {
+      // A slow consumer keeps each publish in flight while the next flush arrives.
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(JSON.parse(d.body.toString()).id);
+      d.ack();
+    });
+    const relay = new BusOutboxRelay({ db, table: 'relay_outbox', bus, logger, pollMs: 1 });
+    relay.start();
+    const flushes: Promise<void>[] = [];
+    for (let i = 0; i < 40; i++) {
+      await db.query(
+        `INSERT INTO relay_outbox (event_id, event_type, envelope) VALUES ($1, 'thing.done.v1', $2)`,
+        [`e${i}`, JSON.stringify({ id: `e${i}` })],
+      );
+      flushes.push(relay.flush(), relay.flush());
+    }
+    await Promise.all(flushes);
+    await relay.flush();
+    expect(seen.toSorted()).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`).toSorted());
+    await relay.stop();
+    await bus.close();
+    await db.close();
+  });
 });
