@@ -220,6 +220,148 @@ for (const target of targets) {
       expect(missing.status).toBe(404);
     });
 
+    it('reads and changes tiers, rewards and multipliers, with field errors and conflicts', async () => {
+      const tiers = await call('GET', '/api/v1/loyalty/tiers');
+      expect(tiers.body.tiers.map((t: { tierId: string }) => t.tierId)).toEqual(
+        expect.arrayContaining(['base', 'silver', 'gold']),
+      );
+      expect(tiers.body.tiers[0]).toMatchObject({ tierId: 'base', minLifetimePoints: 0 });
+
+      const tierId = `platinum-${target.kind}`;
+      const platinum = await call('PUT', `/api/v1/loyalty/tiers/${tierId}`, {
+        name: 'Platinum',
+        minLifetimePoints: 5_000,
+        earnRateBp: 20_000,
+      });
+      expect(platinum.status).toBe(200);
+      expect(platinum.body).toEqual({
+        tierId,
+        name: 'Platinum',
+        minLifetimePoints: 5_000,
+        earnRateBp: 20_000,
+      });
+      const renamed = await call('PUT', `/api/v1/loyalty/tiers/${tierId}`, {
+        name: 'Platinum club',
+        minLifetimePoints: 5_000,
+        earnRateBp: 25_000,
+      });
+      expect(renamed.body.earnRateBp).toBe(25_000);
+      const listed = (await call('GET', '/api/v1/loyalty/tiers')).body.tiers as {
+        tierId: string;
+        name: string;
+      }[];
+      expect(listed.filter((t) => t.tierId === tierId).map((t) => t.name)).toEqual([
+        'Platinum club',
+      ]);
+
+      const clash = await call('PUT', '/api/v1/loyalty/tiers/copper', {
+        name: 'Copper',
+        minLifetimePoints: 500,
+        earnRateBp: 11_000,
+      });
+      expect(clash.status).toBe(409);
+      const baseMoved = await call('PUT', '/api/v1/loyalty/tiers/base', {
+        name: 'Member',
+        minLifetimePoints: 10,
+        earnRateBp: 10_000,
+      });
+      expect(baseMoved.status).toBe(400);
+      expect(baseMoved.body.errors).toEqual([
+        { field: 'minLifetimePoints', message: 'must be 0 for the base tier' },
+      ]);
+      const bad = await call('PUT', '/api/v1/loyalty/tiers/Not%20A%20Slug', {
+        name: '',
+        minLifetimePoints: -1,
+        earnRateBp: 1.5,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'earnRateBp',
+        'minLifetimePoints',
+        'name',
+        'params.tierId',
+      ]);
+
+      const rewardId = `free-fries-${target.kind}`;
+      const reward = await call('PUT', `/api/v1/loyalty/rewards/${rewardId}`, {
+        name: 'Fries on the house',
+        pointsCost: 90,
+      });
+      expect(reward.body).toEqual({
+        rewardId,
+        name: 'Fries on the house',
+        pointsCost: 90,
+        active: true,
+      });
+      await call('PUT', `/api/v1/loyalty/rewards/${rewardId}`, {
+        name: 'Fries on the house',
+        pointsCost: 90,
+        active: false,
+      });
+      const rewards = (await call('GET', '/api/v1/loyalty/rewards')).body.rewards as {
+        rewardId: string;
+        active: boolean;
+      }[];
+      expect(rewards.find((r) => r.rewardId === rewardId)?.active).toBe(false);
+      expect(rewards.find((r) => r.rewardId === 'free-coffee')?.active).toBe(true);
+      expect(
+        (await call('PUT', `/api/v1/loyalty/rewards/${rewardId}`, { name: 'x', pointsCost: -5 }))
+          .body.errors,
+      ).toEqual([expect.objectContaining({ field: 'pointsCost' })]);
+
+      await call('PUT', '/api/v1/loyalty/multipliers/drinks', { multiplierBp: 15_000 });
+      const multipliers = (await call('GET', '/api/v1/loyalty/multipliers')).body.multipliers;
+      expect(multipliers).toContainEqual({ categoryId: 'drinks', multiplierBp: 15_000 });
+    });
+
+    it("lists an account's points history, newest first", async () => {
+      const email = `ledger-${target.kind}-${Date.now()}@example.com`;
+      const { body: account } = await call('POST', '/api/v1/loyalty/accounts', { email });
+      expect(
+        (await call('GET', `/api/v1/loyalty/accounts/${account.customerId}/transactions`)).body,
+      ).toEqual({ transactions: [] });
+      await call('POST', '/api/v1/loyalty/points/add', {
+        customerId: account.customerId,
+        points: 200,
+        reason: 'birthday',
+      });
+      await call('POST', '/api/v1/loyalty/rewards/redeem', {
+        customerId: account.customerId,
+        rewardId: 'free-coffee',
+      });
+      const ledger = await call(
+        'GET',
+        `/api/v1/loyalty/accounts/${account.customerId}/transactions`,
+      );
+      expect(ledger.status).toBe(200);
+      expect(
+        ledger.body.transactions.map(
+          (t: { kind: string; points: number; balanceAfter: number }) => [
+            t.kind,
+            t.points,
+            t.balanceAfter,
+          ],
+        ),
+      ).toEqual([
+        ['redeem', -150, 50],
+        ['adjust', 200, 200],
+      ]);
+      expect(ledger.body.transactions[1].reason).toBe('birthday');
+      const one = await call(
+        'GET',
+        `/api/v1/loyalty/accounts/${account.customerId}/transactions?limit=1`,
+      );
+      expect(one.body.transactions).toHaveLength(1);
+      const missing = await call('GET', `/api/v1/loyalty/accounts/${uuidv7()}/transactions`);
+      expect(missing.status).toBe(404);
+      const badLimit = await call(
+        'GET',
+        `/api/v1/loyalty/accounts/${account.customerId}/transactions?limit=0`,
+      );
+      expect(badLimit.status).toBe(400);
+      expect(badLimit.body.errors[0].field).toBe('query.limit');
+    });
+
     it('dead-letters a broken event with its reason, and replays a dead letter once fixed', async () => {
       const before = (await listDeadLetters(db, 'loyalty')).length;
       publisher.publish(

@@ -36,6 +36,63 @@ const toAccount = (r: AccountRow): Account => ({
 
 const COLUMNS = 'customer_id, name, phone, email, tier_id, points_balance, lifetime_points';
 
+/** Where every account starts. */
+export const BASE_TIER = 'base';
+
+export interface Tier {
+  tierId: string;
+  name: string;
+  minLifetimePoints: number;
+  /** Points per currency unit in basis points: 10 000 = one point per unit. */
+  earnRateBp: number;
+}
+
+interface TierRow {
+  tier_id: string;
+  name: string;
+  min_lifetime_points: string | number;
+  earn_rate_bp: number;
+}
+
+const toTier = (r: TierRow): Tier => ({
+  tierId: r.tier_id,
+  name: r.name,
+  minLifetimePoints: Number(r.min_lifetime_points),
+  earnRateBp: Number(r.earn_rate_bp),
+});
+
+export interface Reward {
+  rewardId: string;
+  name: string;
+  pointsCost: number;
+  active: boolean;
+}
+
+interface RewardRow {
+  reward_id: string;
+  name: string;
+  points_cost: string | number;
+  active: boolean;
+}
+
+const toReward = (r: RewardRow): Reward => ({
+  rewardId: r.reward_id,
+  name: r.name,
+  pointsCost: Number(r.points_cost),
+  active: r.active,
+});
+
+export interface LedgerEntry {
+  transactionId: string;
+  kind: 'earn' | 'redeem' | 'adjust' | 'expire';
+  /** Signed: positive earns, negative spends. */
+  points: number;
+  balanceAfter: number;
+  reason: string;
+  paymentId: string | null;
+  createdAt: string;
+}
+
 type LoyaltyEvent =
   | 'loyalty.pointsearned.v1'
   | 'loyalty.pointsredeemed.v1'
@@ -100,6 +157,97 @@ export class Loyalty {
     const account = await this.find({ customerId });
     if (!account) throw new AppError('not-found', `No loyalty account ${customerId}`);
     return account;
+  }
+
+  /** The tiers, lowest first: what lifetime points reach each and how many points a unit earns. */
+  async tiers(): Promise<Tier[]> {
+    const rows = await this.db.query<TierRow>(
+      'SELECT tier_id, name, min_lifetime_points, earn_rate_bp FROM membership_tiers ORDER BY min_lifetime_points',
+    );
+    return rows.map(toTier);
+  }
+
+  /**
+   * Add or change a tier. The base tier is where every account starts, so it stays at 0
+   * lifetime points; two tiers cannot start at the same number of points (409).
+   */
+  async saveTier(tier: Tier): Promise<Tier> {
+    if (tier.tierId === BASE_TIER && tier.minLifetimePoints !== 0) {
+      throw new AppError('validation', 'The base tier starts at 0 lifetime points', {
+        errors: [{ field: 'minLifetimePoints', message: 'must be 0 for the base tier' }],
+      });
+    }
+    try {
+      const row = await this.db.one<TierRow>(
+        `INSERT INTO membership_tiers (tier_id, name, min_lifetime_points, earn_rate_bp) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tier_id) DO UPDATE SET name = $2, min_lifetime_points = $3, earn_rate_bp = $4
+         RETURNING tier_id, name, min_lifetime_points, earn_rate_bp`,
+        [tier.tierId, tier.name, tier.minLifetimePoints, tier.earnRateBp],
+      );
+      return toTier(row);
+    } catch (err) {
+      if (/unique|duplicate/i.test((err as Error).message)) {
+        throw new AppError(
+          'conflict',
+          `Another tier already starts at ${tier.minLifetimePoints} lifetime points`,
+          { errors: [{ field: 'minLifetimePoints', message: 'another tier starts there' }] },
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** The rewards catalogue, cheapest first, including those taken off (inactive). */
+  async rewards(): Promise<Reward[]> {
+    const rows = await this.db.query<RewardRow>(
+      'SELECT reward_id, name, points_cost, active FROM rewards ORDER BY points_cost, reward_id',
+    );
+    return rows.map(toReward);
+  }
+
+  /** Add a reward or change one; an inactive reward can no longer be redeemed. */
+  async saveReward(reward: Reward): Promise<Reward> {
+    const row = await this.db.one<RewardRow>(
+      `INSERT INTO rewards (reward_id, name, points_cost, active) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (reward_id) DO UPDATE SET name = $2, points_cost = $3, active = $4
+       RETURNING reward_id, name, points_cost, active`,
+      [reward.rewardId, reward.name, reward.pointsCost, reward.active],
+    );
+    return toReward(row);
+  }
+
+  async multipliers(): Promise<{ categoryId: string; multiplierBp: number }[]> {
+    return this.db.query(
+      `SELECT category_id AS "categoryId", multiplier_bp AS "multiplierBp"
+       FROM category_multipliers ORDER BY category_id`,
+    );
+  }
+
+  /** An account's points history, newest first. */
+  async ledger(customerId: string, limit: number): Promise<LedgerEntry[]> {
+    await this.get(customerId);
+    const rows = await this.db.query<{
+      transaction_id: string;
+      kind: LedgerEntry['kind'];
+      points: string | number;
+      balance_after: string | number;
+      reason: string;
+      payment_id: string | null;
+      created_at: string;
+    }>(
+      `SELECT transaction_id, kind, points, balance_after, reason, payment_id, created_at::text
+       FROM points_transactions WHERE customer_id = $1 ORDER BY created_at DESC, transaction_id LIMIT $2`,
+      [customerId, limit],
+    );
+    return rows.map((r) => ({
+      transactionId: r.transaction_id,
+      kind: r.kind,
+      points: Number(r.points),
+      balanceAfter: Number(r.balance_after),
+      reason: r.reason,
+      paymentId: r.payment_id,
+      createdAt: r.created_at,
+    }));
   }
 
   /** Extra points for a category (basis points of the normal rate; 20 000 = double). */

@@ -39,6 +39,25 @@ const PromotionBody = z
   .strict();
 const MultiplierParams = z.object({ categoryId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) });
 const MultiplierBody = z.object({ multiplierBp: z.number().int().min(0).max(100_000) }).strict();
+const TierParams = z.object({ tierId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/) });
+const TierBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    minLifetimePoints: z.number().int().min(0).max(100_000_000),
+    earnRateBp: z.number().int().min(0).max(1_000_000),
+  })
+  .strict();
+const RewardParams = z.object({ rewardId: z.string().regex(/^[a-z0-9-]{1,64}$/) });
+const RewardBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    pointsCost: z.number().int().min(0).max(100_000_000),
+    active: z.boolean().default(true),
+  })
+  .strict();
+const LedgerQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .strict();
 
 /** Seed §1.8 endpoints. Access (who may add points) is the gateway's route rule. */
 export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
@@ -73,11 +92,56 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
       body: AddBody,
     },
     {
+      method: 'get',
+      path: '/api/v1/loyalty/accounts/:customerId/transactions',
+      summary: "An account's points history, newest first",
+      tags,
+      query: LedgerQuery,
+    },
+    {
       method: 'post',
       path: '/api/v1/loyalty/rewards/redeem',
       summary: 'Spend points on a reward',
       tags,
       body: RedeemBody,
+    },
+    { method: 'get', path: '/api/v1/loyalty/tiers', summary: 'Tiers and their earn rates', tags },
+    {
+      method: 'put',
+      path: '/api/v1/loyalty/tiers/:tierId',
+      summary: 'Add or change a tier',
+      tags,
+      body: TierBody,
+    },
+    { method: 'get', path: '/api/v1/loyalty/rewards', summary: 'The rewards catalogue', tags },
+    {
+      method: 'put',
+      path: '/api/v1/loyalty/rewards/:rewardId',
+      summary: 'Add or change a reward',
+      tags,
+      body: RewardBody,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/loyalty/multipliers',
+      summary: 'Category multipliers',
+      tags,
+    },
+    {
+      method: 'put',
+      path: '/api/v1/loyalty/multipliers/:categoryId',
+      summary: 'Set the points multiplier of a category',
+      tags,
+      body: MultiplierBody,
+    },
+    { method: 'get', path: '/api/v1/loyalty/promotions', summary: 'Promotions', tags },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/promotions',
+      summary: 'Add a promotion',
+      tags,
+      body: PromotionBody,
+      status: 201,
     },
   );
   app.get('/openapi.json', (_req, res) => {
@@ -93,6 +157,10 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
       res.status(201);
       return loyalty.addPromotion(body);
     }),
+  );
+  app.get(
+    '/api/v1/loyalty/multipliers',
+    handle({}, async () => ({ multipliers: await loyalty.multipliers() })),
   );
   app.put(
     '/api/v1/loyalty/multipliers/:categoryId',
@@ -122,6 +190,32 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
   app.get(
     '/api/v1/loyalty/accounts/:customerId',
     handle({ params: CustomerParams }, ({ params }) => loyalty.get(params.customerId)),
+  );
+  app.get(
+    '/api/v1/loyalty/accounts/:customerId/transactions',
+    handle({ params: CustomerParams, query: LedgerQuery }, async ({ params, query }) => ({
+      transactions: await loyalty.ledger(params.customerId, query.limit),
+    })),
+  );
+  app.get(
+    '/api/v1/loyalty/tiers',
+    handle({}, async () => ({ tiers: await loyalty.tiers() })),
+  );
+  app.put(
+    '/api/v1/loyalty/tiers/:tierId',
+    handle({ params: TierParams, body: TierBody }, ({ params, body }) =>
+      loyalty.saveTier({ tierId: params.tierId, ...body }),
+    ),
+  );
+  app.get(
+    '/api/v1/loyalty/rewards',
+    handle({}, async () => ({ rewards: await loyalty.rewards() })),
+  );
+  app.put(
+    '/api/v1/loyalty/rewards/:rewardId',
+    handle({ params: RewardParams, body: RewardBody }, ({ params, body }) =>
+      loyalty.saveReward({ rewardId: params.rewardId, ...body }),
+    ),
   );
   app.post(
     '/api/v1/loyalty/points/add',

@@ -128,6 +128,16 @@ for (const target of targets) {
       });
       expect(bad.status).toBe(400);
       expect(bad.body.detail).toContain('creditCard');
+      expect(bad.body.errors).toEqual([
+        { field: 'body', message: '{{creditCard}} is not one of orderNumber, name' },
+      ]);
+      const badSubject = await call('PUT', '/api/v1/notifications/templates/order-ready/email', {
+        subject: 'Ready, {{surname}}',
+        body: 'Order {{orderNumber}}',
+      });
+      expect(badSubject.body.errors).toEqual([
+        { field: 'subject', message: '{{surname}} is not one of orderNumber, name' },
+      ]);
       const good = await call('PUT', '/api/v1/notifications/templates/points-earned/email', {
         subject: 'Points!',
         body: 'You earned {{points}}; balance {{balance}}.',
@@ -159,6 +169,43 @@ for (const target of targets) {
           })
         ).status,
       ).toBe(404);
+    });
+
+    it('lists every template and channel with the variables it may use', async () => {
+      const listed = await call('GET', '/api/v1/notifications/templates');
+      expect(listed.status).toBe(200);
+      const templates = listed.body.templates as {
+        template: string;
+        channel: string;
+        subject: string;
+        body: string;
+        variables: string[];
+      }[];
+      expect(templates.map((t) => `${t.template}/${t.channel}`)).toEqual(
+        expect.arrayContaining([
+          'e-receipt/email',
+          'low-stock/email',
+          'order-ready/email',
+          'order-ready/sms',
+          'points-earned/email',
+        ]),
+      );
+      expect(templates.find((t) => t.template === 'order-ready' && t.channel === 'sms')).toEqual(
+        expect.objectContaining({
+          subject: '',
+          body: 'Order #{{orderNumber}} is ready to collect.',
+          variables: ['orderNumber', 'name'],
+        }),
+      );
+      await call('PUT', '/api/v1/notifications/templates/low-stock/email', {
+        subject: 'Reorder {{ingredient}}',
+        body: '{{ingredient}}: {{available}} {{unit}} left.',
+      });
+      const after = (await call('GET', '/api/v1/notifications/templates')).body.templates as {
+        template: string;
+        subject: string;
+      }[];
+      expect(after.find((t) => t.template === 'low-stock')?.subject).toBe('Reorder {{ingredient}}');
     });
 
     it('sends an e-receipt for a payment event once, however often it is delivered', async () => {

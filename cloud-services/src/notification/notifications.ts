@@ -29,6 +29,16 @@ export function unknownVariables(template: string, text: string): string[] {
     .filter((v) => !allowed.includes(v));
 }
 
+export interface TemplateView {
+  template: string;
+  channel: Channel;
+  subject: string;
+  body: string;
+  /** The `{{names}}` the subject and body may use. */
+  variables: string[];
+  updatedAt: string;
+}
+
 /** How a message leaves: email by SMTP; SMS and push log only until a provider is set up. */
 export interface ChannelAdapter {
   send(message: { to: string; subject: string; body: string }): Promise<void>;
@@ -131,6 +141,27 @@ export class Notifications {
       ],
     );
     return rows.length > 0 ? { notificationId: id, status } : undefined;
+  }
+
+  /** Every stored template, one per channel, with the variables it may use. */
+  async templates(): Promise<TemplateView[]> {
+    const rows = await this.db.query<{
+      template: string;
+      channel: Channel;
+      subject: string;
+      body: string;
+      updated_at: string;
+    }>(
+      'SELECT template, channel, subject, body, updated_at::text FROM notification_templates ORDER BY template, channel',
+    );
+    return rows.map((r) => ({
+      template: r.template,
+      channel: r.channel,
+      subject: r.subject,
+      body: r.body,
+      variables: [...(TEMPLATE_VARIABLES[r.template] ?? [])],
+      updatedAt: r.updated_at,
+    }));
   }
 
   /** Send what is due; returns how many were sent. */

@@ -64,6 +64,12 @@ export function notificationRoutes(
       body: PreferencesBody,
     },
     {
+      method: 'get',
+      path: '/api/v1/notifications/templates',
+      summary: 'Every template and channel with the variables it may use',
+      tags,
+    },
+    {
       method: 'put',
       path: '/api/v1/notifications/templates/:template/:channel',
       summary: 'Change a template',
@@ -115,22 +121,30 @@ export function notificationRoutes(
       };
     }),
   );
+  app.get(
+    '/api/v1/notifications/templates',
+    handle({}, async () => ({ templates: await notifications.templates() })),
+  );
   app.put(
     '/api/v1/notifications/templates/:template/:channel',
     handle({ params: TemplateParams, body: TemplateBody }, async ({ params, body }) => {
       if (!TEMPLATE_VARIABLES[params.template])
         throw new AppError('not-found', `No template ${params.template}`);
-      const unknown = [
-        ...unknownVariables(params.template, body.subject),
-        ...unknownVariables(params.template, body.body),
-      ];
+      const allowed = (TEMPLATE_VARIABLES[params.template] ?? []).join(', ');
+      const unknown = (['subject', 'body'] as const).flatMap((field) =>
+        unknownVariables(params.template, body[field]).map((name) => ({ field, name })),
+      );
       if (unknown.length > 0) {
-        throw new AppError('validation', `Unknown variables: ${unknown.join(', ')}`, {
-          errors: unknown.map((v) => ({
-            field: 'body',
-            message: `{{${v}}} is not one of ${(TEMPLATE_VARIABLES[params.template] ?? []).join(', ')}`,
-          })),
-        });
+        throw new AppError(
+          'validation',
+          `Unknown variables: ${unknown.map((u) => u.name).join(', ')}`,
+          {
+            errors: unknown.map((u) => ({
+              field: u.field,
+              message: `{{${u.name}}} is not one of ${allowed}`,
+            })),
+          },
+        );
       }
       await db.query(
         `INSERT INTO notification_templates (template, channel, subject, body) VALUES ($1, $2, $3, $4)
