@@ -32,7 +32,7 @@ describe('startCloud on the embedded database', () => {
     const body = (await ready.json()) as { status: string; checks: Record<string, string> };
     expect(ready.status, JSON.stringify(body)).toBe(200);
     const expected =
-      name === 'gateway' ? ['auth', 'loyalty', 'menu', 'notification'] : ['database'];
+      name === 'gateway' ? ['auth', 'loyalty', 'menu', 'notification', 'sync'] : ['database'];
     expect(Object.keys(body.checks).sort()).toEqual(expected);
   });
 
@@ -114,7 +114,7 @@ describe('startCloud with a data directory', () => {
       menu: { menu: [1, 2, 3] },
       loyalty: { loyalty: [1, 2], 'cloud-inbox': [1, 2] },
       notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
-      sync: { sync: [1] },
+      sync: { sync: [1, 2], sales: [1], 'cloud-inbox': [1, 2] },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     expect(await run()).toEqual({
@@ -122,7 +122,7 @@ describe('startCloud with a data directory', () => {
       menu: { menu: [] },
       loyalty: { loyalty: [], 'cloud-inbox': [] },
       notification: { notification: [], 'cloud-inbox': [] },
-      sync: { sync: [] },
+      sync: { sync: [], sales: [], 'cloud-inbox': [] },
     });
   });
 });

@@ -36,7 +36,6 @@ const SERVICES: readonly [Exclude<CloudServiceName, 'gateway'>, Starter][] = [
   ['menu', startMenuService],
   ['loyalty', startLoyaltyService],
   ['notification', startNotificationService],
-  ['sync', startSyncServer],
 ];
 
 /**
@@ -86,6 +85,16 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
       running.push(service);
       urls[name] = service.url;
     }
+    // Sync fetches menus from the menu service and checks managers against auth's keys.
+    if (config.run === 'gateway') urls.sync = `http://${config.host}:${ports.sync}`;
+    else {
+      const sync = await startSyncServer(runtime('sync'), {
+        menuUrl: reachable(urls.menu),
+        authUrl: reachable(urls.auth),
+      });
+      running.push(sync);
+      urls.sync = sync.url;
+    }
     const reach = (name: CloudServiceName) => reachable(urls[name]);
     if (config.run === 'services') {
       logger.info({ urls }, 'cloud services started (the gateway runs elsewhere)');
@@ -97,6 +106,7 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
         menu: reach('menu'),
         loyalty: reach('loyalty'),
         notification: reach('notification'),
+        sync: reach('sync'),
       },
       limits: config.rateLimits,
     });

@@ -1,8 +1,8 @@
-import { type Cloud, startCloud } from '@pos/cloud-services/cloud';
-import { createLogger } from '@pos/kit';
+import type { Cloud } from '@pos/cloud-services/cloud';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
+import { startCloudAsOwner } from './cloud-harness.js';
 
 // The manager portal in headless Chromium, through the gateway: sign in, change a price in the
 // draft, publish, and see the new version listed; change the menu's structure and see it in the
@@ -14,23 +14,9 @@ let browser: Browser;
 let owner: string;
 
 const OWNER = { email: 'owner@portal.example', password: 'owner password 1' };
-const anyPorts = { gateway: 0, auth: 0, menu: 0, loyalty: 0, notification: 0, sync: 0 };
 
 beforeAll(async () => {
-  cloud = await startCloud({
-    env: { AUTH_OWNER_EMAIL: OWNER.email, AUTH_OWNER_PASSWORD: OWNER.password },
-    ports: anyPorts,
-    logger: createLogger({ service: 'portal-test', level: 'silent' }),
-  });
-  for (let i = 0; i < 50 && !owner; i++) {
-    const res = await fetch(`${cloud.urls.gateway}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(OWNER),
-    });
-    if (res.ok) owner = ((await res.json()) as { accessToken: string }).accessToken;
-    else await new Promise((r) => setTimeout(r, 100));
-  }
+  ({ cloud, token: owner } = await startCloudAsOwner(OWNER, 'portal-test'));
   const draft = await fetch(`${cloud.urls.gateway}/api/v1/menu/draft`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` },

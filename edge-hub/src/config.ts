@@ -13,6 +13,9 @@ const EnvSchema = z.object({
   POS_DATA_DIR: z.string().min(1).default('.data'),
   /** The cloud auth service's JWKS; set it to accept cloud staff tokens (verified offline). */
   CLOUD_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The cloud sync service (port 5009); with a code, a new hub enrols itself on first start. */
+  CLOUD_SYNC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SYNC_ENROLMENT_CODE: z.string().trim().min(12).max(40).optional(),
   STORE_TIMEZONE: z
     .string()
     .refine((tz) => {
@@ -40,6 +43,9 @@ export interface HubConfig {
   businessDayStartHour: number;
   /** Where the cloud publishes its token keys; unset, only hub sessions are accepted. */
   cloudJwksUrl?: string;
+  /** The cloud sync service a hub enrols with on first start (with `syncEnrolmentCode`). */
+  cloudSyncUrl?: string;
+  syncEnrolmentCode?: string;
 }
 
 export class ConfigError extends Error {
@@ -63,5 +69,7 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     timeZone: e.STORE_TIMEZONE,
     businessDayStartHour: e.BUSINESS_DAY_START_HOUR,
     ...(e.CLOUD_JWKS_URL ? { cloudJwksUrl: e.CLOUD_JWKS_URL } : {}),
+    ...(e.CLOUD_SYNC_URL ? { cloudSyncUrl: e.CLOUD_SYNC_URL } : {}),
+    ...(e.SYNC_ENROLMENT_CODE ? { syncEnrolmentCode: e.SYNC_ENROLMENT_CODE } : {}),
   };
 }

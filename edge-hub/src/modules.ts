@@ -7,6 +7,7 @@ import { type OrderModuleOptions, orderModule } from './orders/module.js';
 import { type PaymentModuleOptions, paymentModule } from './payments/module.js';
 import { type PrintingModuleOptions, printingModule } from './printing/module.js';
 import { staffModule } from './staff/module.js';
+import { type SyncModuleOptions, syncModule } from './sync/module.js';
 import { terminalApp } from './terminal-app.js';
 
 export interface HubModulesOptions {
@@ -15,6 +16,7 @@ export interface HubModulesOptions {
   printing?: Pick<PrintingModuleOptions, 'initialConfig'>;
   payments?: Pick<PaymentModuleOptions, 'readers' | 'policy' | 'forwardEveryMs'>;
   kds?: Pick<KdsModuleOptions, 'thresholds' | 'lateCheckEveryMs' | 'appDir'>;
+  sync?: Pick<SyncModuleOptions, 'client'>;
 }
 
 /**
@@ -76,5 +78,6 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
     stations: () => menu.service().current().stations,
     ...options.kds,
   });
-  return [staff, menu, orders, inventory, printing, payments, kds, terminalApp()];
+  const sync = syncModule({ menu: () => menu.service(), ...options.sync });
+  return [staff, menu, orders, inventory, printing, payments, kds, sync, terminalApp()];
 }

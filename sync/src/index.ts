@@ -1,1 +1,3 @@
+export * from './client/index.js';
+export * from './protocol.js';
 export * from './server/index.js';

@@ -87,6 +87,7 @@ describe('gateway', () => {
           menu: urlOf(echo),
           loyalty: await deadUrl(),
           notification: urlOf(echo),
+          sync: urlOf(echo),
         },
         timeoutMs: 150,
         healthTimeoutMs: 500,
@@ -178,7 +179,7 @@ describe('gateway', () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       status: 'not-ready',
-      checks: { auth: 'ok', menu: 'ok', loyalty: 'not reachable', notification: 'ok' },
+      checks: { auth: 'ok', menu: 'ok', loyalty: 'not reachable', notification: 'ok', sync: 'ok' },
     });
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
   });
@@ -236,6 +237,7 @@ describe('gateway retries', () => {
           menu: urlOf(flaky),
           loyalty: urlOf(flaky),
           notification: urlOf(flaky),
+          sync: urlOf(flaky),
         },
         routes: GATEWAY_ROUTES.map((r) => ({
           ...r,
@@ -280,6 +282,7 @@ describe('deprecated routes', () => {
           menu: urlOf(upstream),
           loyalty: urlOf(upstream),
           notification: urlOf(upstream),
+          sync: urlOf(upstream),
         },
         routes: [
           ...GATEWAY_ROUTES.map((r) => ({

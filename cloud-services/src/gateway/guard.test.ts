@@ -56,6 +56,7 @@ async function gateway(
         menu: echoUrl(),
         loyalty: echoUrl(),
         notification: options.deadNotification ?? echoUrl(),
+        sync: echoUrl(),
       },
       limits: { perUser: options.perUser ?? 100, perIp: 1_000, windowMs: 60_000 },
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),

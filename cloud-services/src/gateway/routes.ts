@@ -1,5 +1,5 @@
 /** The services the gateway forwards to. */
-export const UPSTREAMS = ['auth', 'menu', 'loyalty', 'notification'] as const;
+export const UPSTREAMS = ['auth', 'menu', 'loyalty', 'notification', 'sync'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
 
 /** Who may call: anyone, anyone signed in, or holders of one of the roles. */
@@ -42,7 +42,23 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { prefix: '/api/v1/loyalty/points', upstream: 'loyalty', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty/promotions', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
   { prefix: '/api/v1/loyalty/multipliers', upstream: 'loyalty', read: MANAGERS, write: MANAGERS },
+  { prefix: '/api/v1/loyalty/tiers', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
+  { prefix: '/api/v1/loyalty/rewards', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
+  // Any signed-in staff member redeems a reward for a guest at the counter.
+  {
+    prefix: '/api/v1/loyalty/rewards/redeem',
+    upstream: 'loyalty',
+    read: 'signed-in',
+    write: 'signed-in',
+  },
   { prefix: '/api/v1/notifications', upstream: 'notification', read: STAFF, write: MANAGERS },
+  // Hubs sign these with their store credential, which the sync service checks itself.
+  { prefix: '/api/v1/sync/enrol', upstream: 'sync', read: 'public', write: 'public' },
+  { prefix: '/api/v1/sync/push', upstream: 'sync', read: 'public', write: 'public' },
+  { prefix: '/api/v1/sync/changes', upstream: 'sync', read: 'public', write: 'public' },
+  // Stores, their hubs and the sales they synced are for managers.
+  { prefix: '/api/v1/sync/stores', upstream: 'sync', read: MANAGERS, write: ['owner', 'manager'] },
+  { prefix: '/api/v1/sync/reports', upstream: 'sync', read: MANAGERS, write: MANAGERS },
 ];
 
 /** The route whose prefix owns `path`, if any; the longest prefix wins. */

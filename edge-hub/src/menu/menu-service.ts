@@ -171,7 +171,11 @@ export class MenuService implements MenuCatalog {
    * Apply a published version all-or-nothing. The document comes from the network, so it is
    * validated here; an invalid one or one not newer than the current version is refused.
    */
-  applyVersion(input: unknown): ApplyResult {
+  /**
+   * Apply a menu version all-or-nothing. `replaceLocal`: the hub's first menu from the cloud,
+   * which replaces the starter menu the hub was installed with whatever their numbers.
+   */
+  applyVersion(input: unknown, options: { replaceLocal?: boolean } = {}): ApplyResult {
     const parsed = MenuDocument.safeParse(input);
     if (!parsed.success) {
       return { ok: false, reason: 'invalid-document', issues: fieldErrors(parsed.error) };
@@ -181,6 +185,10 @@ export class MenuService implements MenuCatalog {
     const snapshot = indexMenu(document);
     const outcome = this.#transaction((): ApplyResult => {
       const currentVersion = this.#store.currentVersion();
+      if (options.replaceLocal) {
+        this.#store.replaceLocal(document.version, JSON.stringify(document), this.#clock());
+        return { ok: true, version: document.version };
+      }
       if (document.version <= currentVersion) {
         return { ok: false, reason: 'stale-version', version: document.version, currentVersion };
       }

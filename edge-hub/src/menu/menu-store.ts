@@ -86,7 +86,7 @@ export class MenuStore {
   readonly #upsertAvailability;
   readonly #bumpRevision;
 
-  constructor(db: SqliteDatabase) {
+  constructor(private readonly db: SqliteDatabase) {
     this.#current = db.prepare<[], StoredMenu>(
       `SELECT v.version, v.document, v.applied_at AS appliedAt
        FROM menu_state s JOIN menu_version v ON v.version = s.current_version WHERE s.id = 1`,
@@ -142,6 +142,17 @@ export class MenuStore {
   switchTo(version: number, document: string, appliedAt: number): void {
     this.#insertVersion.run(version, document, appliedAt);
     this.#pointTo.run(version);
+  }
+
+  /**
+   * Replace the menus this hub started with (its built-in starter) by the cloud's first: the
+   * local versions from `version` up are dropped, since the cloud numbers its own. Run inside a
+   * transaction.
+   */
+  replaceLocal(version: number, document: string, appliedAt: number): void {
+    this.#pointTo.run(null);
+    this.db.prepare('DELETE FROM menu_version WHERE version >= ?').run(version);
+    this.switchTo(version, document, appliedAt);
   }
 
   overlay(): AvailabilityRecord[] {

@@ -57,8 +57,14 @@ export interface BusConsumerOptions<E extends ParsedEvent> {
   bindings: readonly string[];
   /** Validate a message into an event, or say why it is not one. */
   parse: (raw: unknown) => { ok: true; event: E } | { ok: false; reason: string };
+  /**
+   * Work done before the transaction, such as fetching from another service (holding a
+   * transaction open across a network call would block the database); its result is handed
+   * to `handle`. It may run again for an event delivered twice.
+   */
+  prepare?: (event: E) => Promise<unknown>;
   /** The effect, inside the transaction that also records the event in the inbox. */
-  handle: (event: E, tx: SqlExecutor) => Promise<void>;
+  handle: (event: E, tx: SqlExecutor, prepared?: unknown) => Promise<void>;
   logger: Logger;
   /** Tries before an event that keeps failing becomes a dead letter (seed §7.5: 3). */
   maxAttempts?: number;
@@ -164,6 +170,7 @@ export class BusConsumer<E extends ParsedEvent> {
     }
     const event = parsed.event;
     try {
+      const prepared = await this.o.prepare?.(event);
       const applied = await this.o.db.transaction(async (tx) => {
         if (replayOf) await markReplayed(tx, replayOf);
         const claimed = await tx.query(
@@ -172,7 +179,7 @@ export class BusConsumer<E extends ParsedEvent> {
           [this.o.consumer, event.EventId, event.EventType],
         );
         if (claimed.length === 0) return false;
-        await this.o.handle(event, tx);
+        await this.o.handle(event, tx, prepared);
         return true;
       });
       if (applied) this.applied += 1;

@@ -50,5 +50,39 @@ export const syncSchema: SqlSchema = {
         CREATE INDEX change_feed_store ON change_feed (store_id, cursor);
       `,
     },
+    {
+      version: 2,
+      name: 'enrolment, revocation, hub state, invalid events, fan-out outbox',
+      up: `
+        ALTER TABLE stores ALTER COLUMN credential_hash DROP NOT NULL;
+        ALTER TABLE stores ADD COLUMN credential_issued_at TIMESTAMPTZ;
+        ALTER TABLE stores ADD COLUMN revoked_at TIMESTAMPTZ;
+        -- What the hub last said of itself (menu version it runs, its backlog).
+        ALTER TABLE stores ADD COLUMN hub_state JSONB NOT NULL DEFAULT '{}';
+
+        -- One-time codes a manager hands to whoever installs the hub; only the hash is kept.
+        CREATE TABLE store_enrolments (
+          code_hash TEXT PRIMARY KEY,
+          store_id TEXT NOT NULL REFERENCES stores,
+          expires_at TIMESTAMPTZ NOT NULL,
+          used_at TIMESTAMPTZ
+        );
+
+        -- An event whose payload broke its contract is kept (the sequence moves on) but not
+        -- fanned out; the reason says what to fix.
+        ALTER TABLE received_events ADD COLUMN invalid_reason TEXT;
+
+        -- Accepted events on their way to the cloud bus, in the order they were applied.
+        CREATE TABLE sync_outbox (
+          seq BIGSERIAL PRIMARY KEY,
+          event_id UUID NOT NULL UNIQUE,
+          event_type TEXT NOT NULL,
+          envelope TEXT NOT NULL,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          published_at TIMESTAMPTZ
+        );
+        CREATE INDEX sync_outbox_unpublished ON sync_outbox (seq) WHERE published_at IS NULL;
+      `,
+    },
   ],
 };

@@ -1,0 +1,179 @@
+import { EVENT_TYPES, type EventType } from '@pos/contracts';
+import { AppError, handle } from '@pos/kit';
+import { SyncClient } from '@pos/sync/client/index';
+import type { Change } from '@pos/sync/protocol';
+import { z } from 'zod';
+import type { HubModule } from '../hub.js';
+import type { MenuService } from '../menu/menu-service.js';
+import { ServiceStore } from '../service-store.js';
+import type { Access } from '../staff/access.js';
+import { SqliteSyncState, SqliteUpstreamQueue, syncHubSchema } from './store.js';
+
+/** The inbox consumer that numbers the hub's events for the cloud. */
+export const SYNC_UPSTREAM_CONSUMER = 'sync-upstream';
+
+/** What the cloud needs from a store: its orders, payments, stock and kitchen timings. */
+export const UPSTREAM_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) =>
+  /^(order|payment|inventory|kds)\./.test(t),
+);
+
+export interface SyncModuleOptions {
+  menu: () => MenuService;
+  /** Backoff and polling, shorter in tests. */
+  client?: {
+    backoff?: { minMs: number; maxMs: number };
+    heartbeatMs?: number;
+    longPollMs?: number;
+  };
+}
+
+export interface SyncModule extends HubModule {
+  client(): SyncClient;
+  settle(): Promise<void>;
+}
+
+const STAFF: Access = ['cashier', 'cook'];
+const EnrolBody = z
+  .object({
+    cloudUrl: z.url({ protocol: /^https?$/ }).max(500),
+    code: z.string().trim().min(12).max(40),
+  })
+  .strict();
+
+/**
+ * Sync on the hub (ARCHITECTURE "Sync"): every order, payment, stock and kitchen event is
+ * numbered into `sync.db` as it arrives (once, through the inbox) and pushed to the cloud in
+ * that order; menu versions published in the cloud come down the change feed and are applied
+ * all-or-nothing. Offline, events wait; `GET /api/v1/sync/status` says how many and since when.
+ */
+export function syncModule(options: SyncModuleOptions): SyncModule {
+  let started: { client: SyncClient; store: ServiceStore } | undefined;
+  const running = () => {
+    if (!started) throw new Error('the sync module has not started');
+    return started;
+  };
+  return {
+    name: 'sync',
+    subscribe(subscriptions) {
+      subscriptions.add(SYNC_UPSTREAM_CONSUMER, UPSTREAM_EVENTS);
+    },
+    async start(ctx) {
+      const store = await ServiceStore.open(ctx, {
+        name: 'sync',
+        // A paid order's events must not be lost between the order's file and the cloud.
+        synchronous: 'FULL',
+        schemas: [syncHubSchema],
+      });
+      try {
+        const queue = new SqliteUpstreamQueue(store.db, ctx.clock);
+        const state = new SqliteSyncState(store.db);
+        const client = new SyncClient({
+          queue,
+          state,
+          logger: ctx.logger.child({ module: 'sync' }),
+          clock: ctx.clock,
+          ...options.client,
+          hubState: () => ({
+            menuVersion: options.menu().version(),
+            pendingEvents: Math.max(0, queue.last() - Number(state.get('acked') ?? 0)),
+          }),
+          applyChange: (change: Change) => {
+            if (change.topic !== 'menu') return;
+            // Until the cloud's first menu arrives the hub runs the one it was installed with.
+            const first = state.get('cloudMenuVersion') === undefined;
+            const result = options.menu().applyVersion(change.payload, { replaceLocal: first });
+            if (result.ok) state.set('cloudMenuVersion', String(result.version));
+            if (!result.ok && result.reason === 'invalid-document') {
+              // Kept out, not retried forever: the cloud checked it, so this is a fault to fix.
+              ctx.logger.error(
+                { issues: result.issues, cursor: change.cursor },
+                'sync: menu from the cloud refused',
+              );
+            }
+          },
+        });
+        await store.consume(
+          SYNC_UPSTREAM_CONSUMER,
+          UPSTREAM_EVENTS,
+          (event) => {
+            queue.enqueue(event);
+          },
+          () => queue.committed(),
+        );
+        // A hub set up with a code in its environment enrols itself on first start.
+        const code = ctx.config.syncEnrolmentCode;
+        const cloudUrl = ctx.config.cloudSyncUrl;
+        if (!client.enrolled && code && cloudUrl) {
+          await client
+            .enrol(cloudUrl, code, ctx.config.storeId)
+            .then((s) => ctx.logger.info({ storeId: s.storeId }, 'sync: hub enrolled'))
+            .catch((err: unknown) =>
+              ctx.logger.error(
+                { err: (err as Error).message },
+                'sync: enrolment failed; enrol from the terminal or `npm run pos-hub -- enrol`',
+              ),
+            );
+        }
+        client.start();
+        started = { client, store };
+
+        const router = ctx.secureRouter();
+        router.get(
+          '/api/v1/sync/status',
+          STAFF,
+          handle({}, () => client.status()),
+        );
+        router.post(
+          '/api/v1/sync/now',
+          STAFF,
+          handle({}, (_input, _req, res) => {
+            if (!client.enrolled)
+              throw new AppError('conflict', 'This hub is not enrolled with the cloud yet');
+            client.syncNow();
+            res.status(202);
+            return client.status();
+          }),
+        );
+        router.post(
+          '/api/v1/sync/enrol',
+          ['manager'],
+          handle({ body: EnrolBody }, async ({ body }, _req, res) => {
+            try {
+              const enrolled = await client.enrol(body.cloudUrl, body.code, ctx.config.storeId);
+              res.status(201);
+              return { ...enrolled, status: client.status() };
+            } catch (err) {
+              const status = (err as { status?: number }).status;
+              if (status === 401 || status === 404)
+                throw new AppError('validation', 'The cloud did not accept that enrolment code', {
+                  errors: [{ field: 'code', message: 'not valid, already used, or expired' }],
+                });
+              if (status === undefined && /set up as/.test((err as Error).message))
+                throw new AppError('conflict', (err as Error).message);
+              throw new AppError(
+                'unavailable',
+                `The cloud could not be reached: ${(err as Error).message}`,
+              );
+            }
+          }),
+        );
+        return {
+          routes: (app) => {
+            app.use(router.router);
+          },
+          readiness: () => ({ state: client.status().state }),
+          close: async () => {
+            await client.stop();
+            await store.settle();
+            await store.close();
+          },
+        };
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+    },
+    client: () => running().client,
+    settle: () => running().store.settle(),
+  };
+}

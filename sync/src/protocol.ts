@@ -1,0 +1,94 @@
+import { CorrelationId, EventId, EventTypeName, StoreId, Timestamp } from '@pos/contracts';
+import { z } from 'zod';
+
+// The wire format between a hub and the cloud sync service (ARCHITECTURE "Sync").
+//
+// Up: `POST /api/v1/sync/push` carries a store's events in `Sequence` order. The cloud applies
+// those after its `lastSequence`, skips those it has, and refuses a batch that starts beyond
+// `lastSequence + 1` (409 with its position, from which the hub sends again).
+// Down: `GET /api/v1/sync/changes?after=` is the store's change feed (menu versions, …) by cursor,
+// held open up to `waitMs` when there is nothing new.
+// Every call but enrolment carries `Authorization: Bearer <storeId>.<secret>`.
+
+/** The most events and bytes a hub puts in one batch (the server's body limit is above both). */
+export const MAX_BATCH_EVENTS = 500;
+export const MAX_BATCH_BYTES = 1_000_000;
+
+/** An event as a hub sends it: the envelope is checked here, the payload by its contract. */
+export const SyncedEvent = z.object({
+  EventId,
+  EventType: EventTypeName,
+  Timestamp,
+  CorrelationId,
+  Source: z.string().min(1).max(100),
+  StoreId: StoreId.optional(),
+  Sequence: z.number().int().min(1),
+  Payload: z.unknown(),
+});
+export type SyncedEvent = z.infer<typeof SyncedEvent>;
+
+/** What the hub says of itself with each push, for the portal's store list. */
+export const HubState = z
+  .object({
+    menuVersion: z.number().int().min(0).optional(),
+    pendingEvents: z.number().int().min(0).optional(),
+    oldestPendingAt: Timestamp.optional(),
+    hubVersion: z.string().max(40).optional(),
+  })
+  .strict();
+export type HubState = z.infer<typeof HubState>;
+
+export const PushRequest = z
+  .object({
+    events: z.array(SyncedEvent).max(MAX_BATCH_EVENTS * 2),
+    state: HubState.optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    body.events.forEach((e, i) => {
+      const previous = body.events[i - 1];
+      if (previous && e.Sequence !== previous.Sequence + 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', i, 'Sequence'],
+          message: `must follow ${previous.Sequence} without a gap`,
+        });
+      }
+    });
+  });
+export type PushRequest = z.infer<typeof PushRequest>;
+
+export interface PushResponse {
+  /** The store's position in the cloud after this batch: everything up to it is applied. */
+  lastSequence: number;
+  applied: number;
+  skipped: number;
+}
+
+/** 409 body when a batch starts beyond the cloud's position. */
+export interface GapProblem {
+  lastSequence: number;
+}
+
+export const CHANGE_TOPICS = ['menu', 'staff', 'loyalty', 'store-config'] as const;
+export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
+
+export interface Change {
+  cursor: number;
+  topic: ChangeTopic;
+  payload: unknown;
+  createdAt: string;
+}
+
+export interface ChangesResponse {
+  changes: Change[];
+  /** Ask for changes after this next time. */
+  cursor: number;
+}
+
+export interface EnrolResponse {
+  storeId: string;
+  name: string;
+  /** `<storeId>.<secret>`: kept by the hub, shown once, revocable in the cloud. */
+  credential: string;
+}

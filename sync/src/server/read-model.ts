@@ -1,0 +1,700 @@
+import {
+  type Cents,
+  cents,
+  EVENT_PAYLOAD_SCHEMAS,
+  EventId,
+  type EventPayloads,
+  type OrderLineItem,
+  Timestamp,
+  type VoidedLine,
+} from '@pos/contracts';
+import { type SqlExecutor, type SqlSchema, sqlState } from '@pos/kit/sql';
+import { z } from 'zod';
+
+// The cloud's read model of each store's orders and payments, fed by the events the hubs push
+// (ARCHITECTURE "Sync") and read by the manager portal's sales reports.
+//
+// Events can arrive more than once and, across services, out of order (a payment before the
+// order it pays). Every change below is therefore idempotent and commutative, so the same set
+// of events gives the same rows whatever the order of arrival:
+// - values that change over time (an order's amounts, its status, a payment's tip) are kept
+//   with the (time, event id) of the event they came from, and replaced only by a later one;
+// - things that accumulate (lines, voids, refunds) are rows keyed by their own id, inserted
+//   once, and summed;
+// - a row another event needs (the order of a status event, the payment of a refund) is
+//   created empty and filled in when its own event arrives.
+
+/** Read model tables; component `sales` in the sync service's database. */
+export const readModelSchema: SqlSchema = {
+  component: 'sales',
+  migrations: [
+    {
+      version: 1,
+      name: 'orders, lines, voids, payments and refunds per store',
+      up: `
+        CREATE TABLE sales_orders (
+          store_id TEXT NOT NULL,
+          order_id UUID NOT NULL,
+          -- From order.created; NULL while only later events of the order have arrived.
+          order_number INTEGER,
+          order_type TEXT,
+          business_date DATE,
+          created_at TIMESTAMPTZ,
+          currency TEXT,
+          subtotal_cents BIGINT NOT NULL DEFAULT 0 CHECK (subtotal_cents >= 0),
+          discount_cents BIGINT NOT NULL DEFAULT 0 CHECK (discount_cents >= 0),
+          tax_cents BIGINT NOT NULL DEFAULT 0 CHECK (tax_cents >= 0),
+          service_charge_cents BIGINT NOT NULL DEFAULT 0 CHECK (service_charge_cents >= 0),
+          total_cents BIGINT NOT NULL DEFAULT 0 CHECK (total_cents >= 0),
+          -- The order.created or order.modified event the amounts come from (the latest).
+          totals_at TIMESTAMPTZ,
+          totals_event_id UUID,
+          status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'confirmed', 'preparing',
+            'ready', 'completed', 'cancelled', 'payment-failed')),
+          -- Completed and cancelled orders never change status again, whatever arrives later.
+          status_final BOOLEAN NOT NULL DEFAULT false,
+          status_at TIMESTAMPTZ,
+          status_event_id UUID,
+          PRIMARY KEY (store_id, order_id)
+        );
+        CREATE INDEX sales_orders_created ON sales_orders (created_at);
+        CREATE INDEX sales_orders_store_created ON sales_orders (store_id, created_at);
+
+        CREATE TABLE sales_order_lines (
+          store_id TEXT NOT NULL,
+          order_id UUID NOT NULL,
+          order_item_id UUID NOT NULL,
+          menu_item_id TEXT NOT NULL,
+          name TEXT NOT NULL,
+          category_id TEXT NOT NULL,
+          -- As rung up; voids are subtracted in voided_quantity.
+          quantity INTEGER NOT NULL CHECK (quantity > 0),
+          unit_price_cents BIGINT NOT NULL CHECK (unit_price_cents >= 0),
+          line_total_cents BIGINT NOT NULL CHECK (line_total_cents >= 0),
+          voided_quantity INTEGER NOT NULL DEFAULT 0
+            CHECK (voided_quantity >= 0 AND voided_quantity <= quantity),
+          sold_quantity INTEGER GENERATED ALWAYS AS (quantity - voided_quantity) STORED,
+          -- The line total less the voided share, to the nearest cent.
+          sold_cents BIGINT GENERATED ALWAYS AS
+            (round(line_total_cents::numeric * (quantity - voided_quantity) / quantity)::bigint)
+            STORED,
+          PRIMARY KEY (store_id, order_id, order_item_id),
+          FOREIGN KEY (store_id, order_id) REFERENCES sales_orders ON DELETE CASCADE
+        );
+
+        CREATE TABLE sales_line_voids (
+          store_id TEXT NOT NULL,
+          order_id UUID NOT NULL,
+          order_item_id UUID NOT NULL,
+          -- The order.modified event that voided it: a repeated event voids nothing more.
+          event_id UUID NOT NULL,
+          quantity INTEGER NOT NULL CHECK (quantity > 0),
+          PRIMARY KEY (store_id, event_id, order_item_id)
+        );
+        CREATE INDEX sales_line_voids_order ON sales_line_voids (store_id, order_id);
+
+        CREATE TABLE sales_payments (
+          store_id TEXT NOT NULL,
+          payment_id UUID NOT NULL,
+          order_id UUID NOT NULL,
+          -- pending: only a tip adjustment or a refund of the payment has arrived so far.
+          status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'completed', 'failed')),
+          tender TEXT CHECK (tender IN ('cash', 'card')),
+          -- Applied to the order, without the tip.
+          amount_cents BIGINT CHECK (amount_cents > 0),
+          currency TEXT,
+          tip_cents BIGINT NOT NULL DEFAULT 0 CHECK (tip_cents >= 0),
+          -- The event the tip comes from (completion or the latest adjustment).
+          tip_at TIMESTAMPTZ,
+          tip_event_id UUID,
+          -- Sum of the payment's refunds (money given back), kept from sales_refunds.
+          refunded_cents BIGINT NOT NULL DEFAULT 0 CHECK (refunded_cents >= 0),
+          -- Voided before capture: no money moved.
+          voided BOOLEAN NOT NULL DEFAULT false,
+          completed_at TIMESTAMPTZ,
+          PRIMARY KEY (store_id, payment_id)
+        );
+        CREATE INDEX sales_payments_order ON sales_payments (store_id, order_id);
+
+        CREATE TABLE sales_refunds (
+          store_id TEXT NOT NULL,
+          refund_id UUID NOT NULL,
+          payment_id UUID NOT NULL,
+          order_id UUID NOT NULL,
+          amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+          voided BOOLEAN NOT NULL,
+          processed_at TIMESTAMPTZ NOT NULL,
+          PRIMARY KEY (store_id, refund_id)
+        );
+        CREATE INDEX sales_refunds_order ON sales_refunds (store_id, order_id);
+        CREATE INDEX sales_refunds_payment ON sales_refunds (store_id, payment_id);
+      `,
+    },
+  ],
+};
+
+/** What the read model needs of an event: the envelope's ID, type, time and payload. */
+export interface ReadModelEvent {
+  EventId: string;
+  EventType: string;
+  Timestamp: string;
+  Payload: unknown;
+}
+
+export type ReadModelErrorCode = 'invalid-event';
+
+/** An event that breaks its contract reached the read model: a bug upstream, not an outcome. */
+export class ReadModelError extends Error {
+  override readonly name = 'ReadModelError';
+  constructor(
+    readonly code: ReadModelErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Which store, which event and when: what every change is stamped with. */
+interface Applied {
+  storeId: string;
+  eventId: string;
+  at: string;
+}
+
+type OrderStatus =
+  | 'open'
+  | 'confirmed'
+  | 'preparing'
+  | 'ready'
+  | 'completed'
+  | 'cancelled'
+  | 'payment-failed';
+
+type Applier<T extends keyof EventPayloads> = (
+  tx: SqlExecutor,
+  e: Applied,
+  payload: EventPayloads[T],
+) => Promise<void>;
+
+type Appliers = { [T in HandledType]: Applier<T> };
+
+type HandledType =
+  | 'order.created.v1'
+  | 'order.modified.v1'
+  | 'order.confirmed.v1'
+  | 'order.preparing.v1'
+  | 'order.ready.v1'
+  | 'order.pickedup.v1'
+  | 'order.cancelled.v1'
+  | 'order.paymentfailed.v1'
+  | 'payment.completed.v1'
+  | 'payment.failed.v1'
+  | 'payment.refundprocessed.v1'
+  | 'payment.tipadjusted.v1';
+
+/** A status event: the order moves to `status` as of the event's time. */
+const toStatus =
+  (status: OrderStatus): Applier<HandledType> =>
+  (tx, e, payload) =>
+    setStatus(tx, e, (payload as { orderId: string }).orderId, status);
+
+const APPLIERS: Appliers = {
+  'order.created.v1': applyOrderCreated,
+  'order.modified.v1': applyOrderModified,
+  'order.confirmed.v1': toStatus('confirmed'),
+  'order.preparing.v1': toStatus('preparing'),
+  'order.ready.v1': toStatus('ready'),
+  // The seed's "OrderCompleted": picked up or served.
+  'order.pickedup.v1': toStatus('completed'),
+  'order.cancelled.v1': toStatus('cancelled'),
+  'order.paymentfailed.v1': toStatus('payment-failed'),
+  'payment.completed.v1': applyPaymentCompleted,
+  'payment.failed.v1': applyPaymentFailed,
+  'payment.refundprocessed.v1': applyRefund,
+  'payment.tipadjusted.v1': applyTipAdjusted,
+};
+
+const EnvelopeStamp = z.object({ EventId, Timestamp });
+
+function isHandled(type: string): type is HandledType {
+  return Object.hasOwn(APPLIERS, type);
+}
+
+/**
+ * Apply one accepted event of `storeId` to the read model, inside the caller's transaction.
+ * Other event types are ignored. Applying an event again, or after later ones, changes nothing.
+ */
+export async function applyToReadModel(
+  tx: SqlExecutor,
+  storeId: string,
+  event: ReadModelEvent,
+): Promise<void> {
+  const type = event.EventType;
+  if (!isHandled(type)) return;
+  const stamp = EnvelopeStamp.safeParse({ EventId: event.EventId, Timestamp: event.Timestamp });
+  const payload = EVENT_PAYLOAD_SCHEMAS[type].safeParse(event.Payload);
+  if (!stamp.success || !payload.success) {
+    const issues = [...(stamp.error?.issues ?? []), ...(payload.error?.issues ?? [])];
+    const summary = issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ReadModelError('invalid-event', `invalid ${type} event: ${summary}`);
+  }
+  const applied = { storeId, eventId: stamp.data.EventId, at: stamp.data.Timestamp };
+  await (APPLIERS[type] as Applier<HandledType>)(tx, applied, payload.data as never);
+}
+
+// ---- orders ----
+
+async function ensureOrder(tx: SqlExecutor, e: Applied, orderId: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO sales_orders (store_id, order_id) VALUES ($1, $2)
+     ON CONFLICT (store_id, order_id) DO NOTHING`,
+    [e.storeId, orderId],
+  );
+}
+
+/** Move the order to `status` unless it already has a final status or a later one. */
+async function setStatus(
+  tx: SqlExecutor,
+  e: Applied,
+  orderId: string,
+  status: OrderStatus,
+): Promise<void> {
+  await ensureOrder(tx, e, orderId);
+  const final = status === 'completed' || status === 'cancelled';
+  await tx.query(
+    `UPDATE sales_orders
+        SET status = $3, status_final = $4, status_at = $5, status_event_id = $6
+      WHERE store_id = $1 AND order_id = $2
+        AND (status_at IS NULL
+             OR (status_final, status_at, status_event_id) < ($4::boolean, $5::timestamptz, $6::uuid))`,
+    [e.storeId, orderId, status, final, e.at, e.eventId],
+  );
+}
+
+type OrderAmounts = Pick<
+  EventPayloads['order.created.v1'],
+  'subtotalCents' | 'discountCents' | 'taxCents' | 'serviceChargeCents' | 'totalCents' | 'currency'
+>;
+
+/** Take the order's amounts from this event unless a later event already gave them. */
+async function setAmounts(
+  tx: SqlExecutor,
+  e: Applied,
+  orderId: string,
+  a: OrderAmounts,
+): Promise<void> {
+  await tx.query(
+    `UPDATE sales_orders
+        SET currency = $3, subtotal_cents = $4, discount_cents = $5, tax_cents = $6,
+            service_charge_cents = $7, total_cents = $8, totals_at = $9, totals_event_id = $10
+      WHERE store_id = $1 AND order_id = $2
+        AND (totals_at IS NULL
+             OR (totals_at, totals_event_id) < ($9::timestamptz, $10::uuid))`,
+    [
+      e.storeId,
+      orderId,
+      a.currency,
+      a.subtotalCents,
+      a.discountCents,
+      a.taxCents,
+      a.serviceChargeCents,
+      a.totalCents,
+      e.at,
+      e.eventId,
+    ],
+  );
+}
+
+async function insertLines(
+  tx: SqlExecutor,
+  e: Applied,
+  orderId: string,
+  lines: readonly OrderLineItem[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  const rows = lines.map((l) => ({
+    order_item_id: l.orderItemId,
+    menu_item_id: l.menuItemId,
+    name: l.name,
+    category_id: l.categoryId,
+    quantity: l.quantity,
+    unit_price_cents: l.unitPriceCents,
+    line_total_cents: l.lineTotalCents,
+  }));
+  // A line is added once, by order.created or order.modified, and never changes afterwards.
+  await tx.query(
+    `INSERT INTO sales_order_lines (store_id, order_id, order_item_id, menu_item_id, name,
+                                    category_id, quantity, unit_price_cents, line_total_cents)
+     SELECT $1, $2, l.order_item_id, l.menu_item_id, l.name, l.category_id, l.quantity,
+            l.unit_price_cents, l.line_total_cents
+       FROM jsonb_to_recordset($3::jsonb) AS l(order_item_id uuid, menu_item_id text, name text,
+            category_id text, quantity integer, unit_price_cents bigint, line_total_cents bigint)
+     ON CONFLICT (store_id, order_id, order_item_id) DO NOTHING`,
+    [e.storeId, orderId, JSON.stringify(rows)],
+  );
+}
+
+async function insertVoids(
+  tx: SqlExecutor,
+  e: Applied,
+  orderId: string,
+  voided: readonly VoidedLine[],
+): Promise<void> {
+  if (voided.length === 0) return;
+  const byItem = new Map<string, number>();
+  for (const v of voided) byItem.set(v.orderItemId, (byItem.get(v.orderItemId) ?? 0) + v.quantity);
+  const rows = [...byItem].map(([order_item_id, quantity]) => ({ order_item_id, quantity }));
+  await tx.query(
+    `INSERT INTO sales_line_voids (store_id, order_id, order_item_id, event_id, quantity)
+     SELECT $1, $2, v.order_item_id, $3, v.quantity
+       FROM jsonb_to_recordset($4::jsonb) AS v(order_item_id uuid, quantity integer)
+     ON CONFLICT (store_id, event_id, order_item_id) DO NOTHING`,
+    [e.storeId, orderId, e.eventId, JSON.stringify(rows)],
+  );
+}
+
+/** Recount each line's voided quantity from the voids, whichever arrived first. */
+async function refreshVoided(tx: SqlExecutor, e: Applied, orderId: string): Promise<void> {
+  await tx.query(
+    `UPDATE sales_order_lines l
+        SET voided_quantity = LEAST(l.quantity, v.quantity)
+       FROM (SELECT order_item_id, sum(quantity)::integer AS quantity
+               FROM sales_line_voids WHERE store_id = $1 AND order_id = $2
+              GROUP BY order_item_id) v
+      WHERE l.store_id = $1 AND l.order_id = $2 AND l.order_item_id = v.order_item_id
+        AND l.voided_quantity <> LEAST(l.quantity, v.quantity)`,
+    [e.storeId, orderId],
+  );
+}
+
+async function applyOrderCreated(
+  tx: SqlExecutor,
+  e: Applied,
+  p: EventPayloads['order.created.v1'],
+): Promise<void> {
+  await ensureOrder(tx, e, p.orderId);
+  // Only order.created carries these, so setting them again is a no-op.
+  await tx.query(
+    `UPDATE sales_orders
+        SET order_number = $3, order_type = $4, business_date = $5, created_at = $6
+      WHERE store_id = $1 AND order_id = $2`,
+    [e.storeId, p.orderId, p.orderNumber, p.orderType, p.businessDate, e.at],
+  );
+  await setAmounts(tx, e, p.orderId, p);
+  await setStatus(tx, e, p.orderId, 'open');
+  await insertLines(tx, e, p.orderId, p.items);
+  await refreshVoided(tx, e, p.orderId);
+}
+
+async function applyOrderModified(
+  tx: SqlExecutor,
+  e: Applied,
+  p: EventPayloads['order.modified.v1'],
+): Promise<void> {
+  await ensureOrder(tx, e, p.orderId);
+  await setAmounts(tx, e, p.orderId, p);
+  await insertLines(tx, e, p.orderId, p.added);
+  await insertVoids(tx, e, p.orderId, p.voided);
+  await refreshVoided(tx, e, p.orderId);
+}
+
+// ---- payments ----
+
+async function ensurePayment(
+  tx: SqlExecutor,
+  e: Applied,
+  paymentId: string,
+  orderId: string,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO sales_payments (store_id, payment_id, order_id) VALUES ($1, $2, $3)
+     ON CONFLICT (store_id, payment_id) DO NOTHING`,
+    [e.storeId, paymentId, orderId],
+  );
+}
+
+/** Take the tip from this event unless a later event (an adjustment) already set it. */
+async function setTip(
+  tx: SqlExecutor,
+  e: Applied,
+  paymentId: string,
+  tipCents: number,
+  at: string,
+): Promise<void> {
+  await tx.query(
+    `UPDATE sales_payments SET tip_cents = $3, tip_at = $4, tip_event_id = $5
+      WHERE store_id = $1 AND payment_id = $2
+        AND (tip_at IS NULL OR (tip_at, tip_event_id) < ($4::timestamptz, $5::uuid))`,
+    [e.storeId, paymentId, tipCents, at, e.eventId],
+  );
+}
+
+async function applyPaymentCompleted(
+  tx: SqlExecutor,
+  e: Applied,
+  p: EventPayloads['payment.completed.v1'],
+): Promise<void> {
+  await ensurePayment(tx, e, p.paymentId, p.orderId);
+  // A completion outranks a failure of the same payment whichever arrives first.
+  await tx.query(
+    `UPDATE sales_payments
+        SET status = 'completed', tender = $3, amount_cents = $4, currency = $5, completed_at = $6
+      WHERE store_id = $1 AND payment_id = $2`,
+    [e.storeId, p.paymentId, p.tender, p.amountCents, p.currency, p.completedAt],
+  );
+  await setTip(tx, e, p.paymentId, p.tipCents, p.completedAt);
+}
+
+async function applyPaymentFailed(
+  tx: SqlExecutor,
+  e: Applied,
+  p: EventPayloads['payment.failed.v1'],
+): Promise<void> {
+  await ensurePayment(tx, e, p.paymentId, p.orderId);
+  await tx.query(
+    `UPDATE sales_payments SET status = 'failed', tender = $3, amount_cents = $4, currency = $5
+      WHERE store_id = $1 AND payment_id = $2 AND status <> 'completed'`,
+    [e.storeId, p.paymentId, p.tender, p.amountCents, p.currency],
+  );
+}
+
+async function applyRefund(
+  tx: SqlExecutor,
+  e: Applied,
+  p: EventPayloads['payment.refundprocessed.v1'],
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO sales_refunds (store_id, refund_id, payment_id, order_id, amount_cents, voided,
+                                processed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (store_id, refund_id) DO NOTHING`,
+    [e.storeId, p.refundId, p.paymentId, p.orderId, p.amountCents, p.voided === true, e.at],
+  );
+  await ensurePayment(tx, e, p.paymentId, p.orderId);
+  await tx.query(
+    `UPDATE sales_payments p
+        SET refunded_cents = r.refunded, voided = r.voided
+       FROM (SELECT coalesce(sum(amount_cents) FILTER (WHERE NOT voided), 0)::bigint AS refunded,
+                    coalesce(bool_or(voided), false) AS voided
+               FROM sales_refunds WHERE store_id = $1 AND payment_id = $2) r
+      WHERE p.store_id = $1 AND p.payment_id = $2`,
+    [e.storeId, p.paymentId],
+  );
+}
+
+async function applyTipAdjusted(
+  tx: SqlExecutor,
+  e: Applied,
+  p: EventPayloads['payment.tipadjusted.v1'],
+): Promise<void> {
+  await ensurePayment(tx, e, p.paymentId, p.orderId);
+  await setTip(tx, e, p.paymentId, p.tipCents, p.at);
+}
+
+// ---- sales report ----
+
+/** A validated report request: dates as `YYYY-MM-DD`, `from` ≤ `to`, a known IANA zone. */
+export interface SalesReportQuery {
+  from: string;
+  to: string;
+  /** One store; all stores when absent. */
+  storeId?: string | undefined;
+  /** IANA time zone the days and hours are counted in; UTC when absent. */
+  timeZone?: string | undefined;
+}
+
+export interface SalesTotals {
+  orders: number;
+  grossCents: Cents;
+  netCents: Cents;
+  tipsCents: Cents;
+  refundsCents: Cents;
+  averageTicketCents: Cents;
+}
+
+export interface SalesReport {
+  totals: SalesTotals;
+  /** Every day from `from` to `to`, days without sales included. */
+  byDay: {
+    date: string;
+    orders: number;
+    grossCents: Cents;
+    netCents: Cents;
+    tipsCents: Cents;
+    refundsCents: Cents;
+  }[];
+  /** Hours 0–23 of the day, summed over the range; `salesCents` is net. */
+  byHour: { hour: number; orders: number; salesCents: Cents }[];
+  /** The ten items with the highest sales. */
+  topItems: { itemId: string; name: string; quantity: number; salesCents: Cents }[];
+  tenders: { tender: string; count: number; amountCents: Cents }[];
+  /** Stores with sales, highest first; `salesCents` is net. */
+  stores: { storeId: string; orders: number; salesCents: Cents }[];
+}
+
+export type SalesReportErrorCode = 'unknown-time-zone';
+
+export class SalesReportError extends Error {
+  override readonly name = 'SalesReportError';
+  constructor(
+    readonly code: SalesReportErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// What counts as a sale, for every figure of the report:
+//
+// - A sale is an order whose order.created has arrived, whose creation time falls on a day of
+//   the range in the report's time zone, and that is neither cancelled nor left with a failed
+//   payment (a paid-first order whose payment failed and that no later payment confirmed).
+//   Open checks count from the moment they are rung up.
+// - Gross is the sum of those orders' totals as last reported by the hub (items after
+//   discounts, plus tax and service charge; tips not included).
+// - Refunds are the money given back on payments of those orders, whenever it was given back.
+//   A payment voided before capture moved no money: it is neither a refund nor a tender.
+// - Net is gross less refunds; hourly and per-store sales are net. The average ticket is net
+//   divided by the number of orders, rounded half up.
+// - Tips are the current tips (after adjustments) of the completed, not voided payments of
+//   those orders. Tenders count those payments and sum their amounts without tips.
+// - Item sales are the line totals the hub reported, less the share of voided units, on those
+//   orders; refunds are not allocated to items.
+//
+// One statement computes everything, so every figure comes from the same snapshot.
+const REPORT_SQL = `
+WITH bounds AS (
+  SELECT ($1::date::timestamp AT TIME ZONE $3::text) AS lo,
+         (($2::date + 1)::timestamp AT TIME ZONE $3::text) AS hi
+),
+sale AS MATERIALIZED (
+  SELECT o.store_id, o.order_id, o.total_cents,
+         o.created_at AT TIME ZONE $3::text AS local_at,
+         (SELECT coalesce(sum(r.amount_cents), 0) FROM sales_refunds r
+           WHERE r.store_id = o.store_id AND r.order_id = o.order_id AND NOT r.voided
+         )::bigint AS refunds_cents,
+         (SELECT coalesce(sum(p.tip_cents), 0) FROM sales_payments p
+           WHERE p.store_id = o.store_id AND p.order_id = o.order_id
+             AND p.status = 'completed' AND NOT p.voided
+         )::bigint AS tips_cents
+    FROM sales_orders o CROSS JOIN bounds b
+   WHERE o.created_at >= b.lo AND o.created_at < b.hi
+     AND o.status NOT IN ('cancelled', 'payment-failed')
+     AND ($4::text IS NULL OR o.store_id = $4::text)
+)
+SELECT
+  (SELECT json_build_object(
+            'orders', count(*),
+            'gross', coalesce(sum(total_cents), 0),
+            'refunds', coalesce(sum(refunds_cents), 0),
+            'tips', coalesce(sum(tips_cents), 0))
+     FROM sale) AS totals,
+  (SELECT coalesce(json_agg(json_build_object(
+            'date', to_char(d.day, 'YYYY-MM-DD'), 'orders', d.orders, 'gross', d.gross,
+            'refunds', d.refunds, 'tips', d.tips) ORDER BY d.day), '[]'::json)
+     FROM (SELECT g.day::date AS day, count(s.order_id) AS orders,
+                  coalesce(sum(s.total_cents), 0) AS gross,
+                  coalesce(sum(s.refunds_cents), 0) AS refunds,
+                  coalesce(sum(s.tips_cents), 0) AS tips
+             FROM generate_series($1::date::timestamp, $2::date::timestamp, interval '1 day')
+                  AS g(day)
+             LEFT JOIN sale s ON s.local_at::date = g.day::date
+            GROUP BY g.day) d) AS by_day,
+  (SELECT json_agg(json_build_object('hour', h.hour, 'orders', h.orders, 'sales', h.sales)
+                   ORDER BY h.hour)
+     FROM (SELECT g.hour, count(s.order_id) AS orders,
+                  coalesce(sum(s.total_cents - s.refunds_cents), 0) AS sales
+             FROM generate_series(0, 23) AS g(hour)
+             LEFT JOIN sale s ON extract(hour FROM s.local_at) = g.hour
+            GROUP BY g.hour) h) AS by_hour,
+  (SELECT coalesce(json_agg(json_build_object('itemId', i.item_id, 'name', i.name,
+                   'quantity', i.quantity, 'sales', i.sales)
+                   ORDER BY i.sales DESC, i.quantity DESC, i.item_id), '[]'::json)
+     FROM (SELECT l.menu_item_id AS item_id,
+                  (array_agg(l.name ORDER BY s.local_at DESC, l.order_item_id))[1] AS name,
+                  sum(l.sold_quantity) AS quantity, sum(l.sold_cents) AS sales
+             FROM sale s
+             JOIN sales_order_lines l ON l.store_id = s.store_id AND l.order_id = s.order_id
+            GROUP BY l.menu_item_id
+           HAVING sum(l.sold_quantity) > 0
+            ORDER BY sales DESC, quantity DESC, item_id
+            LIMIT 10) i) AS top_items,
+  (SELECT coalesce(json_agg(json_build_object('tender', t.tender, 'count', t.count,
+                   'amount', t.amount) ORDER BY t.amount DESC, t.tender), '[]'::json)
+     FROM (SELECT p.tender, count(*) AS count, sum(p.amount_cents) AS amount
+             FROM sale s
+             JOIN sales_payments p ON p.store_id = s.store_id AND p.order_id = s.order_id
+            WHERE p.status = 'completed' AND NOT p.voided
+            GROUP BY p.tender) t) AS tenders,
+  (SELECT coalesce(json_agg(json_build_object('storeId', st.store_id, 'orders', st.orders,
+                   'sales', st.sales) ORDER BY st.sales DESC, st.store_id), '[]'::json)
+     FROM (SELECT store_id, count(*) AS orders, sum(total_cents - refunds_cents) AS sales
+             FROM sale GROUP BY store_id) st) AS stores
+`;
+
+interface ReportRow {
+  totals: { orders: number; gross: number; refunds: number; tips: number };
+  by_day: { date: string; orders: number; gross: number; refunds: number; tips: number }[];
+  by_hour: { hour: number; orders: number; sales: number }[];
+  top_items: { itemId: string; name: string; quantity: number; sales: number }[];
+  tenders: { tender: string; count: number; amount: number }[];
+  stores: { storeId: string; orders: number; sales: number }[];
+}
+
+/** The sales report of `q` (see above for what counts as a sale). */
+export async function salesReport(db: SqlExecutor, q: SalesReportQuery): Promise<SalesReport> {
+  const timeZone = q.timeZone ?? 'UTC';
+  let row: ReportRow;
+  try {
+    row = await db.one<ReportRow>(REPORT_SQL, [q.from, q.to, timeZone, q.storeId ?? null]);
+  } catch (err) {
+    if (sqlState(err) === '22023' && /time zone/i.test((err as Error).message)) {
+      throw new SalesReportError('unknown-time-zone', `unknown time zone "${timeZone}"`);
+    }
+    throw err;
+  }
+  const { orders } = row.totals;
+  const grossCents = cents(row.totals.gross);
+  const refundsCents = cents(row.totals.refunds);
+  const netCents = cents(grossCents - refundsCents);
+  return {
+    totals: {
+      orders,
+      grossCents,
+      netCents,
+      tipsCents: cents(row.totals.tips),
+      refundsCents,
+      averageTicketCents: cents(orders === 0 ? 0 : Math.round(netCents / orders)),
+    },
+    byDay: row.by_day.map((d) => ({
+      date: d.date,
+      orders: d.orders,
+      grossCents: cents(d.gross),
+      netCents: cents(d.gross - d.refunds),
+      tipsCents: cents(d.tips),
+      refundsCents: cents(d.refunds),
+    })),
+    byHour: row.by_hour.map((h) => ({
+      hour: h.hour,
+      orders: h.orders,
+      salesCents: cents(h.sales),
+    })),
+    topItems: row.top_items.map((i) => ({
+      itemId: i.itemId,
+      name: i.name,
+      quantity: i.quantity,
+      salesCents: cents(i.sales),
+    })),
+    tenders: row.tenders.map((t) => ({
+      tender: t.tender,
+      count: t.count,
+      amountCents: cents(t.amount),
+    })),
+    stores: row.stores.map((s) => ({
+      storeId: s.storeId,
+      orders: s.orders,
+      salesCents: cents(s.sales),
+    })),
+  };
+}
