@@ -26,6 +26,10 @@ const kitchenPage = Number(env.KITCHEN_PRINTER_PAGE_PORT ?? 9181);
 // The demo's first cloud owner, for the manager portal (set your own in production).
 env.AUTH_OWNER_EMAIL ??= 'owner@harbour.example';
 env.AUTH_OWNER_PASSWORD ??= 'harbour-owner-demo';
+// The demo restaurant: the hub is this store, and links itself to the cloud's sync service.
+env.STORE_ID ??= 'harbour-street';
+env.CLOUD_SYNC_URL ??= `http://127.0.0.1:${env.SYNC_PORT ?? 5009}`;
+const DEMO_MANAGER_PIN = '2468';
 env.RECEIPT_PRINTER_PORT = String(receiptPort);
 env.KITCHEN_PRINTER_PORT = String(kitchenPort);
 
@@ -147,6 +151,65 @@ try {
 
 const hub = `http://localhost:${hubPort}`;
 const cloud = `http://localhost:${gatewayPort}`;
+
+async function call(
+  method: string,
+  url: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
+}
+
+/**
+ * The first time (or after the hub's data was cleared), provision the demo store in the cloud
+ * and enrol the hub with its one-time code, as a manager would from the portal and the hub.
+ */
+async function linkHubToCloud(): Promise<string> {
+  const manager = await call('POST', `${hub}/api/v1/staff/login`, undefined, {
+    pin: DEMO_MANAGER_PIN,
+  });
+  if (manager.status !== 200) return 'not linked: the demo manager PIN was not accepted';
+  const hubToken = String(manager.body.token);
+  const status = await call('GET', `${hub}/api/v1/sync/status`, hubToken);
+  if (status.body.state !== 'not-enrolled') return `${status.body.state} as ${status.body.storeId}`;
+  let owner = '';
+  for (let i = 0; i < 40 && !owner; i++) {
+    const login = await call('POST', `${cloud}/api/v1/auth/login`, undefined, {
+      email: env.AUTH_OWNER_EMAIL,
+      password: env.AUTH_OWNER_PASSWORD,
+    });
+    if (login.status === 200) owner = String(login.body.accessToken);
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!owner) return 'not linked: the cloud owner could not sign in';
+  const storeId = String(env.STORE_ID);
+  let code = await call('POST', `${cloud}/api/v1/sync/stores`, owner, {
+    storeId,
+    name: storeId === 'harbour-street' ? 'Harbour Street' : storeId,
+  });
+  if (code.status === 409) {
+    code = await call('POST', `${cloud}/api/v1/sync/stores/${storeId}/enrolment`, owner);
+  }
+  if (code.status !== 201) return `not linked: ${String(code.body.detail ?? code.status)}`;
+  const enrolled = await call('POST', `${hub}/api/v1/sync/enrol`, hubToken, {
+    code: code.body.enrolmentCode,
+  });
+  return enrolled.status === 201
+    ? `enrolled as ${storeId}`
+    : `not linked: ${String(enrolled.body.detail ?? enrolled.status)}`;
+}
+
+const link = await linkHubToCloud().catch((err: Error) => `not linked: ${err.message}`);
 console.log(`
 Restaurant POS is running.
 
@@ -156,6 +219,7 @@ Restaurant POS is running.
   Hub MQTT                 mqtt://localhost:${env.MQTT_PORT ?? 1884}   ws ${hub.replace('http', 'ws')}/mqtt
   Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health   docs ${cloud}/api/v1/docs
   Manager portal           ${cloud}/portal/   (${env.AUTH_OWNER_EMAIL} / ${env.AUTH_OWNER_PASSWORD})
+  Cloud sync               ${env.CLOUD_SYNC_URL}   hub ${link}; npm run pos-hub -- status
   Receipt printer (virtual) tcp://localhost:${receiptPort}   printed jobs http://localhost:${receiptPage}/
   Kitchen printer (virtual) tcp://localhost:${kitchenPort}   printed jobs http://localhost:${kitchenPage}/
 

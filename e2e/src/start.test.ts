@@ -64,6 +64,23 @@ describe('npm start', () => {
       for (const page of [printers[2], printers[3]]) {
         expect((await fetch(`http://127.0.0.1:${page}/jobs.json`)).status).toBe(200);
       }
+      // The demo store is provisioned in the cloud and the hub enrolled with its code.
+      expect(output).toContain('hub enrolled as harbour-street');
+      const login = await fetch(`http://127.0.0.1:${hub}/api/v1/staff/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pin: '1234' }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      let state = '';
+      for (let i = 0; i < 50 && state !== 'online'; i++) {
+        const res = await fetch(`http://127.0.0.1:${hub}/api/v1/sync/status`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        state = ((await res.json()) as { state: string }).state;
+        if (state !== 'online') await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(state).toBe('online');
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       await expect(fetch(`http://127.0.0.1:${hub}/health`)).rejects.toThrow();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cloud } from '@pos/cloud-services/cloud';
 import { demoMenu } from '@pos/edge-hub/demo/menu';
+import { posHub } from '@pos/edge-hub/sync/cli';
 import type { SyncModule } from '@pos/edge-hub/sync/module';
 import {
   type ApiClient,
@@ -10,8 +11,9 @@ import {
   startTestHub,
   type TestHub,
 } from '@pos/edge-hub/testing/hub-harness';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Unpluggable } from './browser.js';
+import { buildKitchenDisplay, buildTerminal, launchChromium, Unpluggable } from './browser.js';
 import { startCloudAsOwner } from './cloud-harness.js';
 
 // A hub and the cloud (every service in one process, on the embedded database and bus) with
@@ -19,6 +21,9 @@ import { startCloudAsOwner } from './cloud-harness.js';
 // is provisioned and the hub enrolled with a code; orders and payments reach the cloud's read
 // model; while the link is down the hub keeps trading and counts what waits; when it is back
 // everything arrives once; a menu published in the cloud reaches the hub.
+
+// The browser pages' own global, in page.waitForFunction callbacks.
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
 
 const OWNER = { email: 'owner@sync.example', password: 'owner password 1' };
 
@@ -28,6 +33,7 @@ let link: Unpluggable;
 let owner: string;
 let cashier: ApiClient;
 let manager: ApiClient;
+let browser: Browser;
 
 async function cloudCall(method: string, url: string, body?: unknown) {
   const res = await fetch(url, {
@@ -44,6 +50,9 @@ async function cloudCall(method: string, url: string, body?: unknown) {
 
 beforeAll(async () => {
   ({ cloud, token: owner } = await startCloudAsOwner(OWNER, 'sync-e2e'));
+  buildTerminal();
+  buildKitchenDisplay();
+  browser = await launchChromium();
   const url = new URL(cloud.urls.sync);
   link = await Unpluggable.start({ host: url.hostname, port: Number(url.port) });
   hub = await startTestHub({
@@ -64,6 +73,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await browser?.close();
   await hub?.stop();
   await link?.close();
   await cloud?.stop();
@@ -130,8 +140,27 @@ describe('sync between a hub and the cloud', () => {
     expect(waiting.lastError).toBeTruthy();
 
     link.restore();
-    expect((await cashier.post('/api/v1/sync/now')).status).toBe(202);
-    await eventually(async () => (await syncStatus()).pendingEvents === 0);
+    // The operator's command: send now, with progress until nothing waits.
+    let out = '';
+    const code = await posHub(
+      ['now', '--timeout', '30'],
+      { POS_HUB_URL: hub.hub.url, POS_HUB_PIN: PINS.cashier },
+      {
+        out: (t) => {
+          out += t;
+        },
+        err: (t) => {
+          out += t;
+        },
+        isTTY: false,
+        askPin: async () => PINS.cashier,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        now: () => Date.now(),
+      },
+    );
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/\] 100% (\d+)\/\1 events/);
+    expect(out).toContain('Everything is in the cloud.');
     const status = await syncStatus();
     expect(status.state).toBe('online');
     expect(status.lastSequenceConfirmed).toBe(status.lastSequenceQueued);
@@ -182,5 +211,51 @@ describe('sync between a hub and the cloud', () => {
     });
     expect(stores.status).toBe(200);
     expect(moduleOf<SyncModule>(hub, 'sync').client().status().changeCursor).toBeGreaterThan(0);
+  });
+  it('shows the cloud link on the terminal and the kitchen screen', async () => {
+    const text = (page: Page, testId: string) =>
+      page.textContent(`[data-testid="${testId}"]`).then((t) => t ?? '');
+    const until = async (page: Page, testId: string, pattern: RegExp) => {
+      await page.waitForFunction(
+        ([id, source]) =>
+          new RegExp(source as string).test(
+            document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '',
+          ),
+        [testId, pattern.source],
+        { timeout: 20_000 },
+      );
+      return text(page, testId);
+    };
+    const till = await browser.newPage();
+    await till.goto(`${hub.hub.url}/`);
+    await till.waitForSelector('[data-testid="login"]');
+    for (const d of PINS.cashier) await till.click(`[data-pin-key="${d}"]`);
+    await till.click('[data-pin-key="OK"]');
+    await till.waitForSelector('[data-testid="who"]');
+    const kitchen = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await kitchen.goto(`${hub.hub.url}/kds/`);
+    for (const d of PINS.cook) await kitchen.click(`[data-key="${d}"]`);
+    await kitchen.click('[data-key="ok"]');
+    await kitchen.click('[data-station="grill"]');
+
+    expect(await until(till, 'cloud-status', /online/)).toBe('Cloud: online');
+    expect(await until(kitchen, 'cloud', /online/)).toBe('Cloud online');
+
+    link.cut();
+    await paidOrder();
+    expect(await until(till, 'cloud-status', /offline/)).toMatch(
+      /^Cloud: offline \(last sync \d+ s ago\), trading on$/,
+    );
+    expect(await until(till, 'sync-waiting', /\d+ events/)).toMatch(
+      /^Waiting to sync: \d+ events \(oldest \d+ s ago\)$/,
+    );
+    expect(await until(kitchen, 'cloud', /offline/)).toMatch(/^Cloud offline · \d+ to sync$/);
+
+    link.restore();
+    expect((await cashier.post('/api/v1/sync/now')).status).toBe(202);
+    expect(await until(till, 'sync-waiting', /nothing/)).toBe('Waiting to sync: nothing');
+    expect(await text(till, 'cloud-status')).toBe('Cloud: online');
+    await till.close();
+    await kitchen.close();
   });
 });

@@ -75,6 +75,8 @@ const state = {
   offset: 0,
   lastUpdate: 0,
   connected: false,
+  /** The hub's link to the cloud, as the sync status says ('' until known). */
+  cloud: { state: '', pendingEvents: 0 },
   selected: 0,
   page: 0,
 };
@@ -186,6 +188,7 @@ function startStation(): void {
       <span class="station" data-testid="station">${escapeHtml(state.stationName)}</span>
       <span class="conn" data-testid="connection">Connecting…</span>
       <span class="updated" data-testid="updated"></span>
+      <span class="cloud" data-testid="cloud"></span>
       <span class="spacer"></span>
       <span class="pager" data-testid="pager"></span>
       ${state.station === 'expo' ? '' : '<button data-do="recall" title="Recall the last bumped ticket (R)">Recall</button>'}
@@ -194,6 +197,7 @@ function startStation(): void {
     </header>
     <div class="allday" data-testid="allday"></div>
     <section class="grid" data-testid="tickets"></section>`;
+  void pollCloud();
   const recallButton = app.querySelector<HTMLElement>('[data-do="recall"]');
   if (recallButton) recallButton.onclick = () => recall();
   (app.querySelector('[data-do="mute"]') as HTMLElement).onclick = (e) => {
@@ -390,6 +394,20 @@ function renderStatus(): void {
     conn.className = `conn${state.connected ? ' live' : ''}`;
     conn.textContent = state.connected ? 'Live' : 'Reconnecting…';
   }
+  const cloud = app.querySelector('[data-testid="cloud"]');
+  if (cloud) {
+    const { state: link, pendingEvents } = state.cloud;
+    // Orders still reach this screen when the cloud is away: say so calmly, in one line.
+    cloud.className = `cloud${link === 'online' || link === '' ? '' : ' away'}`;
+    cloud.textContent =
+      link === 'online'
+        ? 'Cloud online'
+        : link === 'offline'
+          ? `Cloud offline · ${pendingEvents} to sync`
+          : link === 'not-enrolled' || link === ''
+            ? ''
+            : `Cloud ${link}`;
+  }
   const updated = app.querySelector('[data-testid="updated"]');
   if (updated && state.lastUpdate > 0) {
     const s = Math.round((Date.now() - state.lastUpdate) / 1000);
@@ -435,6 +453,21 @@ function onKey(e: KeyboardEvent): void {
 
 window.addEventListener('keydown', (e) => keyHandler?.(e));
 window.addEventListener('resize', () => render());
+// The cloud link, every 10 s while a station is open.
+async function pollCloud(): Promise<void> {
+  if (!state.token || !state.station) return;
+  try {
+    const res = await api('GET', '/api/v1/sync/status');
+    if (res.ok) {
+      const body = (await res.json()) as { state: string; pendingEvents: number };
+      state.cloud = { state: body.state, pendingEvents: body.pendingEvents };
+    }
+  } catch {
+    // The hub itself is away: the connection light says so.
+  }
+}
+window.setInterval(() => void pollCloud(), 10_000);
+void pollCloud();
 // Ages and "last update" tick every second on the hub's clock.
 window.setInterval(() => {
   if (state.tickets.size > 0) render();

@@ -104,6 +104,42 @@ interface PrinterState {
   stuck: boolean;
 }
 
+interface SyncStatus {
+  state: 'not-enrolled' | 'connecting' | 'online' | 'offline' | 'credential-rejected';
+  pendingEvents: number;
+  oldestPendingAt?: string;
+  lastSuccessAt?: string;
+  lastError?: string;
+}
+
+/** "3 min ago" from an ISO time. */
+function since(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min ago`;
+}
+
+function cloudLink(s: SyncStatus | undefined): { text: string; tone: string } {
+  switch (s?.state) {
+    case 'online':
+      return { text: 'online', tone: 'ok' };
+    case 'offline':
+      return {
+        text: `offline${s.lastSuccessAt ? ` (last sync ${since(s.lastSuccessAt)})` : ''}, trading on`,
+        tone: 'warn',
+      };
+    case 'connecting':
+      return { text: 'connecting…', tone: 'warn' };
+    case 'credential-rejected':
+      return { text: 'hub not accepted, ask a manager to enrol it again', tone: 'bad' };
+    case 'not-enrolled':
+      return { text: 'not enrolled', tone: 'muted' };
+    default:
+      return { text: 'unknown', tone: 'muted' };
+  }
+}
+
 /** Always on screen: the hub, the cloud link, printers and the card reader. */
 function StatusBar() {
   const hub = usePoll(async () => {
@@ -124,18 +160,39 @@ function StatusBar() {
       ).body.readers,
     3_000,
   );
+  const sync = usePoll(
+    async () => (await api<SyncStatus>('GET', '/api/v1/sync/status')).body,
+    5_000,
+  );
   const hubUp = hub.data === true && hub.error === undefined;
   const offlineCards = (readers.data ?? []).reduce((n, r) => n + r.pendingOffline, 0);
+  const cloud = cloudLink(sync.data);
+  const waiting = [
+    sync.data && sync.data.pendingEvents > 0
+      ? `${sync.data.pendingEvents} event${sync.data.pendingEvents === 1 ? '' : 's'}${
+          sync.data.oldestPendingAt ? ` (oldest ${since(sync.data.oldestPendingAt)})` : ''
+        }`
+      : '',
+    offlineCards > 0 ? `${offlineCards} offline card payments` : '',
+  ].filter(Boolean);
   return (
     <footer className="status" data-testid="status-bar">
       <span className={`dot ${hubUp ? 'ok' : 'bad'}`} data-testid="hub-status">
         Hub {hubUp ? 'connected' : 'not reachable'}
       </span>
-      <span className="dot muted" title="The hub's link to the cloud">
-        Cloud: not linked yet
+      <span
+        className={`dot ${cloud.tone}`}
+        title={
+          sync.data?.lastError
+            ? `Last error: ${sync.data.lastError}`
+            : "The hub's link to the cloud"
+        }
+        data-testid="cloud-status"
+      >
+        Cloud: {cloud.text}
       </span>
-      <span>
-        Waiting to sync: {offlineCards > 0 ? `${offlineCards} offline card payments` : 'nothing'}
+      <span data-testid="sync-waiting">
+        Waiting to sync: {waiting.length > 0 ? waiting.join(', ') : 'nothing'}
       </span>
       {(printers.data ?? []).map((p) => (
         <span

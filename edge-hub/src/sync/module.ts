@@ -35,9 +35,16 @@ export interface SyncModule extends HubModule {
 const STAFF: Access = ['cashier', 'cook'];
 const EnrolBody = z
   .object({
-    cloudUrl: z.url({ protocol: /^https?$/ }).max(500),
+    /** The cloud's sync service; CLOUD_SYNC_URL when left out. */
+    cloudUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .optional(),
     code: z.string().trim().min(12).max(40),
   })
+  .strict();
+const BacklogQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(500).default(20) })
   .strict();
 
 /**
@@ -123,6 +130,18 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
           STAFF,
           handle({}, () => client.status()),
         );
+        router.get(
+          '/api/v1/sync/backlog',
+          STAFF,
+          handle({ query: BacklogQuery }, ({ query }) => {
+            const status = client.status();
+            return {
+              pendingEvents: status.pendingEvents,
+              oldestPendingAt: status.oldestPendingAt,
+              ...queue.backlog(status.lastSequenceConfirmed, query.limit),
+            };
+          }),
+        );
         router.post(
           '/api/v1/sync/now',
           STAFF,
@@ -138,8 +157,15 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
           '/api/v1/sync/enrol',
           ['manager'],
           handle({ body: EnrolBody }, async ({ body }, _req, res) => {
+            const cloudUrl = body.cloudUrl ?? ctx.config.cloudSyncUrl;
+            if (!cloudUrl)
+              throw new AppError('validation', 'Which cloud to enrol with', {
+                errors: [
+                  { field: 'cloudUrl', message: 'required (or set CLOUD_SYNC_URL on the hub)' },
+                ],
+              });
             try {
-              const enrolled = await client.enrol(body.cloudUrl, body.code, ctx.config.storeId);
+              const enrolled = await client.enrol(cloudUrl, body.code, ctx.config.storeId);
               res.status(201);
               return { ...enrolled, status: client.status() };
             } catch (err) {

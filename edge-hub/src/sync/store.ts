@@ -36,6 +36,8 @@ export class SqliteUpstreamQueue implements UpstreamQueue {
   readonly #after;
   readonly #oldest;
   readonly #last;
+  readonly #byType;
+  readonly #listAfter;
 
   constructor(
     db: SqliteDatabase,
@@ -52,6 +54,14 @@ export class SqliteUpstreamQueue implements UpstreamQueue {
     );
     // The rowid's maximum: read from the end of the table, not by scanning it.
     this.#last = db.prepare('SELECT coalesce(max(sequence), 0) AS n FROM upstream');
+    this.#byType = db.prepare(
+      `SELECT event_type AS eventType, count(*) AS count FROM upstream WHERE sequence > ?
+       GROUP BY event_type ORDER BY count(*) DESC, event_type`,
+    );
+    this.#listAfter = db.prepare(
+      `SELECT sequence, event_id, event_type, queued_at FROM upstream WHERE sequence > ?
+       ORDER BY sequence LIMIT ?`,
+    );
   }
 
   /**
@@ -102,6 +112,31 @@ export class SqliteUpstreamQueue implements UpstreamQueue {
   onQueued(listener: () => void): void {
     this.#listeners.push(listener);
   }
+
+  /** What waits after `sequence`: how many of each type, and the first `limit` in order. */
+  backlog(sequence: number, limit: number): Backlog {
+    return {
+      byType: this.#byType.all(sequence) as Backlog['byType'],
+      events: (
+        this.#listAfter.all(sequence, limit) as {
+          sequence: number;
+          event_id: string;
+          event_type: string;
+          queued_at: number;
+        }[]
+      ).map((r) => ({
+        sequence: r.sequence,
+        eventId: r.event_id,
+        eventType: r.event_type,
+        queuedAt: new Date(r.queued_at).toISOString(),
+      })),
+    };
+  }
+}
+
+export interface Backlog {
+  byType: { eventType: string; count: number }[];
+  events: { sequence: number; eventId: string; eventType: string; queuedAt: string }[];
 }
 
 export class SqliteSyncState implements SyncStateStore {
