@@ -5,6 +5,7 @@ import { draft } from './draft.js';
 import { centsInput, checkbox, intInput, textInput } from './fields.js';
 import { itemsSection } from './items-editor.js';
 import {
+  api,
   attempt,
   clearErrors,
   describeWindows,
@@ -26,7 +27,14 @@ export async function menuPage(page) {
   const status = el('span', { class: 'status', 'data-testid': 'draft-status' });
   const editor = el('div', { class: 'editor' });
   const versions = el('section', { 'aria-labelledby': 'versions-heading' });
-  const refreshVersions = await versionsSection(versions);
+  const [refreshVersions, knownStores] = await Promise.all([
+    versionsSection(versions),
+    api('GET', '/api/v1/sync/stores').then(
+      (r) => r.stores ?? [],
+      () => [],
+    ),
+  ]);
+  const stores = storePicker(knownStores);
 
   const changed = () => {
     const dirty = draft.dirty;
@@ -81,13 +89,6 @@ export async function menuPage(page) {
     },
     'Discard changes',
   );
-  const stores = el('input', {
-    name: 'stores',
-    value: 'harbour-street',
-    'aria-label': 'Stores',
-    'data-field': 'storeIds',
-    placeholder: 'store-a, store-b',
-  });
   const publish = el(
     'button',
     {
@@ -96,11 +97,7 @@ export async function menuPage(page) {
       'data-testid': 'publish',
       onclick: () =>
         attempt(publish, page, message, async () => {
-          const storeIds = stores.value
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
-          const v = await draft.publish(storeIds);
+          const v = await draft.publish(stores.chosen());
           ctx.rerender();
           notice(message, `Version ${v.version} published to ${v.storeIds.join(', ')}`);
           await refreshVersions(v.version);
@@ -117,7 +114,7 @@ export async function menuPage(page) {
       status,
       save,
       discard,
-      el('label', { class: 'inline', 'data-error-after': true }, 'Stores ', stores),
+      stores.node,
       publish,
       message,
     ),
@@ -125,6 +122,48 @@ export async function menuPage(page) {
     versions,
   );
   ctx.rerender();
+}
+
+/**
+ * Where to publish: a checkbox for each store the cloud knows, all ticked; or, when it knows
+ * none yet or cannot be asked, the store IDs typed in, separated by commas.
+ */
+function storePicker(known) {
+  if (known.length === 0) {
+    const input = el('input', {
+      name: 'stores',
+      value: 'harbour-street',
+      'aria-label': 'Stores',
+      'data-field': 'storeIds',
+      placeholder: 'store-a, store-b',
+    });
+    return {
+      node: el('label', { class: 'inline', 'data-error-after': true }, 'Stores ', input),
+      chosen: () =>
+        input.value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    };
+  }
+  const boxes = known.map((s) =>
+    el('input', {
+      type: 'checkbox',
+      name: 'store',
+      value: s.storeId,
+      checked: true,
+      'data-store-choice': s.storeId,
+    }),
+  );
+  return {
+    node: el(
+      'fieldset',
+      { class: 'stores-choice', 'data-field': 'storeIds', tabindex: '-1' },
+      el('legend', {}, 'Publish to'),
+      ...known.map((s, i) => el('label', { class: 'inline', title: s.storeId }, boxes[i], s.name)),
+    ),
+    chosen: () => boxes.filter((b) => b.checked).map((b) => b.value),
+  };
 }
 
 // Ctrl+S (Cmd+S) saves the draft wherever the focus is on the menu page.

@@ -1,12 +1,15 @@
 // The manager portal: sign in, then the menu (structure, prices, publishing and versions), a
-// preview of the menu as a terminal shows it, the loyalty programme and the notification
-// templates. Everything goes through the gateway's API; there is no build step.
+// preview of the menu as a terminal shows it, the stores and their hubs, the sales report, the
+// loyalty programme and the notification templates. Everything goes through the gateway's API;
+// there is no build step.
 
 import { api, el, notice, session } from './lib.js';
 import { loyaltyPage } from './loyalty.js';
 import { menuPage } from './menu-editor.js';
 import { notificationsPage } from './notifications.js';
 import { previewPage } from './preview.js';
+import { salesPage } from './sales.js';
+import { storesPage } from './stores.js';
 
 const app = document.getElementById('app');
 const who = document.getElementById('who');
@@ -14,6 +17,8 @@ const who = document.getElementById('who');
 const PAGES = [
   { hash: '#menu', label: 'Menu', render: menuPage },
   { hash: '#preview', label: 'Preview', render: previewPage },
+  { hash: '#stores', label: 'Stores', render: storesPage },
+  { hash: '#sales', label: 'Sales', render: salesPage },
   { hash: '#loyalty', label: 'Loyalty', render: loyaltyPage },
   { hash: '#notifications', label: 'Notifications', render: notificationsPage },
 ];

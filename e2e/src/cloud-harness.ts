@@ -30,3 +30,46 @@ export async function startCloudAsOwner(
   await cloud.stop();
   throw new Error(`the owner ${owner.email} could not sign in`);
 }
+
+/** Call a service with a bearer token (or none); the status and the JSON answer. */
+export async function callJson(
+  method: string,
+  url: string,
+  token: string | undefined,
+  body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the API answered
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A draft menu with one burger at 15.00 on the grill, taxed as food. */
+export const ONE_BURGER_DRAFT = {
+  currency: 'USD',
+  taxCategories: [{ id: 'food', name: 'Food', rateBasisPoints: 825, inclusive: false }],
+  stations: [{ id: 'grill', name: 'Grill' }],
+  categories: [{ id: 'burgers', name: 'Burgers', sortOrder: 1 }],
+  modifierGroups: [],
+  items: [
+    {
+      id: 'burger',
+      name: 'Burger',
+      categoryId: 'burgers',
+      priceCents: 1500,
+      variants: [],
+      modifierGroupIds: [],
+      taxCategoryId: 'food',
+      stationId: 'grill',
+      allergens: [],
+      available: true,
+    },
+  ],
+};

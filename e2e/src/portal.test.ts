@@ -2,7 +2,7 @@ import type { Cloud } from '@pos/cloud-services/cloud';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { startCloudAsOwner } from './cloud-harness.js';
+import { callJson, ONE_BURGER_DRAFT, startCloudAsOwner } from './cloud-harness.js';
 
 // The manager portal in headless Chromium, through the gateway: sign in, change a price in the
 // draft, publish, and see the new version listed; change the menu's structure and see it in the
@@ -17,31 +17,12 @@ const OWNER = { email: 'owner@portal.example', password: 'owner password 1' };
 
 beforeAll(async () => {
   ({ cloud, token: owner } = await startCloudAsOwner(OWNER, 'portal-test'));
-  const draft = await fetch(`${cloud.urls.gateway}/api/v1/menu/draft`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` },
-    body: JSON.stringify({
-      currency: 'USD',
-      taxCategories: [{ id: 'food', name: 'Food', rateBasisPoints: 825, inclusive: false }],
-      stations: [{ id: 'grill', name: 'Grill' }],
-      categories: [{ id: 'burgers', name: 'Burgers', sortOrder: 1 }],
-      modifierGroups: [],
-      items: [
-        {
-          id: 'burger',
-          name: 'Burger',
-          categoryId: 'burgers',
-          priceCents: 1500,
-          variants: [],
-          modifierGroupIds: [],
-          taxCategoryId: 'food',
-          stationId: 'grill',
-          allergens: [],
-          available: true,
-        },
-      ],
-    }),
-  });
+  const draft = await callJson(
+    'PUT',
+    `${cloud.urls.gateway}/api/v1/menu/draft`,
+    owner,
+    ONE_BURGER_DRAFT,
+  );
   expect(draft.status).toBe(200);
   browser = await launchChromium();
 }, 120_000);

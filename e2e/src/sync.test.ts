@@ -14,7 +14,7 @@ import {
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKitchenDisplay, buildTerminal, launchChromium, Unpluggable } from './browser.js';
-import { startCloudAsOwner } from './cloud-harness.js';
+import { callJson, startCloudAsOwner } from './cloud-harness.js';
 
 // A hub and the cloud (every service in one process, on the embedded database and bus) with
 // the hub's link to the cloud's sync service through a proxy that can be unplugged: the store
@@ -35,18 +35,8 @@ let cashier: ApiClient;
 let manager: ApiClient;
 let browser: Browser;
 
-async function cloudCall(method: string, url: string, body?: unknown) {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      authorization: `Bearer ${owner}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const cloudCall = (method: string, url: string, body?: unknown) =>
+  callJson(method, url, owner, body);
 
 beforeAll(async () => {
   ({ cloud, token: owner } = await startCloudAsOwner(OWNER, 'sync-e2e'));

@@ -43,6 +43,17 @@ export interface StoreRow {
   last_sequence: string | number;
 }
 
+/** PostgreSQL's text form of a timestamptz (`2026-01-14 10:30:00.123+00`) as ISO 8601 UTC. */
+function isoOrNull(text: string | null): string | null {
+  if (text === null) return null;
+  const iso = text
+    .replace(' ', 'T')
+    .replace(/(\.\d{3})\d+/, '$1')
+    .replace(/([+-]\d\d)$/, '$1:00');
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? text : at.toISOString();
+}
+
 export class Stores {
   constructor(private readonly db: SqlDatabase) {}
 
@@ -159,11 +170,11 @@ export class Stores {
       storeId: r.store_id,
       name: r.name,
       enrolled: r.credential_hash !== null,
-      revokedAt: r.revoked_at,
+      revokedAt: isoOrNull(r.revoked_at),
       lastSequence: Number(r.last_sequence),
-      lastSeenAt: r.last_seen_at,
+      lastSeenAt: isoOrNull(r.last_seen_at),
       hub: (typeof r.hub_state === 'string' ? JSON.parse(r.hub_state) : r.hub_state) as HubState,
-      createdAt: r.created_at,
+      createdAt: isoOrNull(r.created_at) ?? r.created_at,
     }));
   }
 }

@@ -242,10 +242,13 @@ for (const target of targets) {
       );
       expect(rows.map((r) => Number(r.sequence))).toEqual([1, 2, 3, 4, 5, 6]);
       const stores = (await call('GET', '/api/v1/sync/stores', undefined, manager)).body.stores;
-      expect(stores.find((s: { storeId: string }) => s.storeId === storeId)).toMatchObject({
+      const listed = stores.find((s: { storeId: string }) => s.storeId === storeId);
+      expect(listed).toMatchObject({
         lastSequence: 6,
         hub: { menuVersion: 3, pendingEvents: 0 },
       });
+      expect(Date.now() - Date.parse(listed.lastSeenAt)).toBeLessThan(60_000);
+      expect(listed.lastSeenAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       await until(() => events.every((e) => fannedOut.includes(e.EventId)));
       expect(fannedOut.filter((id) => events.some((e) => e.EventId === id))).toHaveLength(6);
     });
