@@ -1,5 +1,8 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
 import { SqlResultError, SqlUsageError, sqlState } from './database.js';
+import { connectionFault, PgDatabase } from './pg-database.js';
 import { lazySqlTestTarget, SQL_KINDS } from './testing.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -131,5 +134,37 @@ describe.each(SQL_KINDS)('SqlDatabase on %s', (kind) => {
     const db = await fresh();
     await db.close();
     await expect(db.query('SELECT 1')).rejects.toBeInstanceOf(SqlUsageError);
+  });
+});
+
+describe('PgDatabase when the connection fails', () => {
+  it('answers 503 with Retry-After when PostgreSQL cannot be reached or no connection is free', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const gone = await PgDatabase.open({ url: `postgres://pos:pos@127.0.0.1:${port}/none` }).catch(
+      (err: unknown) => err,
+    );
+    // Opening checks nothing yet; the first query finds the server gone.
+    const db = gone instanceof PgDatabase ? gone : undefined;
+    const refused = db ? await db.query('SELECT 1').catch((err: unknown) => err) : gone;
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).status).toBe(503);
+    expect((refused as AppError).headers).toEqual({ 'Retry-After': '1' });
+    await db?.close();
+
+    // A statement's own error is not a connection fault.
+    expect(
+      connectionFault(Object.assign(new Error('syntax'), { code: '42601' })),
+    ).not.toBeInstanceOf(AppError);
+    expect(connectionFault(new TypeError('bad parameter'))).not.toBeInstanceOf(AppError);
+    expect(
+      (connectionFault(new Error('timeout exceeded when trying to connect')) as AppError).status,
+    ).toBe(503);
+    expect(
+      (connectionFault(Object.assign(new Error('shutting down'), { code: '57P01' })) as AppError)
+        .status,
+    ).toBe(503);
   });
 });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import {
   parseInt8,
@@ -26,6 +27,39 @@ export interface PgDatabaseOptions {
 }
 
 const INT8_OID = 20;
+
+/**
+ * A fault of the connection rather than of the statement (no free connection within the wait,
+ * the server refusing, restarting or gone) as a 503 with Retry-After, so a caller under load or
+ * during a database restart is told to come back rather than given a 500. SQL errors pass.
+ */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+const CONNECTION_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|not queryable|Connection ended/i;
+
+export function connectionFault(err: unknown): unknown {
+  const state = sqlState(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const connection =
+    state === undefined
+      ? (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+        (err instanceof Error && CONNECTION_MESSAGES.test(err.message))
+      : (state.startsWith('08') && state !== '08P01') ||
+        ['57P01', '57P02', '57P03', '53300'].includes(state);
+  if (!connection) return err;
+  return new AppError('unavailable', 'The database is busy or unreachable; try again shortly', {
+    headers: { 'Retry-After': '1' },
+    cause: err,
+  });
+}
 
 // int8 read as PGlite reads it (a number; a bigint past 2^53), so code sees the same types on
 // both kinds. pg's own default is a string.
@@ -85,11 +119,19 @@ export class PgDatabase implements SqlDatabase {
     this.#base = sqlExecutor(
       async (text, params) => {
         this.#check();
-        return (await this.#pool.query(text, params as unknown[] | undefined)).rows;
+        try {
+          return (await this.#pool.query(text, params as unknown[] | undefined)).rows;
+        } catch (err) {
+          throw connectionFault(err);
+        }
       },
       async (sql) => {
         this.#check();
-        await this.#pool.query(sql);
+        try {
+          await this.#pool.query(sql);
+        } catch (err) {
+          throw connectionFault(err);
+        }
       },
     );
   }
@@ -109,13 +151,25 @@ export class PgDatabase implements SqlDatabase {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     this.#check();
-    const client = await this.#pool.connect();
+    const client = await this.#pool.connect().catch((err: unknown) => {
+      throw connectionFault(err);
+    });
     let broken: Error | undefined;
     const scoped = scopedExecutor(
       sqlExecutor(
-        async (text, params) => (await client.query(text, params as unknown[] | undefined)).rows,
+        async (text, params) => {
+          try {
+            return (await client.query(text, params as unknown[] | undefined)).rows;
+          } catch (err) {
+            throw connectionFault(err);
+          }
+        },
         async (sql) => {
-          await client.query(sql);
+          try {
+            await client.query(sql);
+          } catch (err) {
+            throw connectionFault(err);
+          }
         },
       ),
     );
