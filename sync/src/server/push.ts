@@ -2,7 +2,7 @@ import { parseEvent } from '@pos/contracts';
 import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import type { HubState, PushResponse, SyncedEvent } from '../protocol.js';
-import { applyToReadModel } from './read-model.js';
+import { applyBatchToReadModel } from './read-model.js';
 
 /**
  * Apply one batch of a store's events (ARCHITECTURE "Sync", the Replicache pattern): in one
@@ -39,40 +39,76 @@ export async function applyBatch(
         );
       }
     }
-    for (const event of fresh) {
+    const checked = fresh.map((event) => {
       const envelope = { ...event, StoreId: storeId };
-      const checked = parseEvent(envelope);
-      const invalid = checked.ok
+      const parsed = parseEvent(envelope);
+      const invalid = parsed.ok
         ? null
-        : checked.issues
+        : parsed.issues
             .map((i) => `${i.path}: ${i.message}`)
             .join('; ')
             .slice(0, 1_000);
-      const stored = await tx.query(
-        `INSERT INTO received_events (store_id, sequence, event_id, event_type, correlation_id, occurred_at, envelope, invalid_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      return { event, envelope, parsed, invalid };
+    });
+    // The batch in one statement; an event already held (the same event under a second
+    // sequence number, from a hub restored from a backup) is applied once, its number used up.
+    const stored =
+      checked.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await tx.query<{ event_id: string }>(
+                `INSERT INTO received_events (store_id, sequence, event_id, event_type, correlation_id,
+                                              occurred_at, envelope, invalid_reason)
+                 SELECT $1, r.sequence, r.event_id, r.event_type, r.correlation_id, r.occurred_at,
+                        r.envelope, r.invalid_reason
+                   FROM jsonb_to_recordset($2::jsonb) AS r(sequence bigint, event_id uuid,
+                        event_type text, correlation_id uuid, occurred_at timestamptz,
+                        envelope jsonb, invalid_reason text)
+                 ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`,
+                [
+                  storeId,
+                  JSON.stringify(
+                    checked.map(({ event, envelope, invalid }) => ({
+                      sequence: event.Sequence,
+                      event_id: event.EventId,
+                      event_type: event.EventType,
+                      correlation_id: event.CorrelationId,
+                      occurred_at: event.Timestamp,
+                      envelope,
+                      invalid_reason: invalid,
+                    })),
+                  ),
+                ],
+              )
+            ).map((r) => r.event_id.toLowerCase()),
+          );
+    const accepted = checked.flatMap(({ event, parsed }) =>
+      parsed.ok && stored.has(event.EventId.toLowerCase()) ? [parsed.event] : [],
+    );
+    await applyBatchToReadModel(tx, storeId, accepted);
+    if (accepted.length > 0) {
+      // In Sequence order, which the relay keeps on the bus.
+      await tx.query(
+        `INSERT INTO sync_outbox (event_id, event_type, envelope)
+         SELECT r.event_id, r.event_type, r.envelope
+           FROM jsonb_to_recordset($1::jsonb) AS r(n integer, event_id uuid, event_type text,
+                envelope text)
+          ORDER BY r.n`,
         [
-          storeId,
-          event.Sequence,
-          event.EventId,
-          event.EventType,
-          event.CorrelationId,
-          event.Timestamp,
-          JSON.stringify(envelope),
-          invalid,
+          JSON.stringify(
+            accepted.map((e, n) => ({
+              n,
+              event_id: e.EventId,
+              event_type: e.EventType,
+              envelope: JSON.stringify(e),
+            })),
+          ),
         ],
       );
-      // The same event under a second sequence number (a hub restored from a backup) is applied
-      // once; its number is still used up.
-      if (stored.length > 0 && checked.ok) {
-        await applyToReadModel(tx, storeId, checked.event);
-        await tx.query(
-          'INSERT INTO sync_outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)',
-          [event.EventId, event.EventType, JSON.stringify(checked.event)],
-        );
-      }
-      last = event.Sequence;
     }
+    const lastFresh = fresh.at(-1);
+    if (lastFresh) last = lastFresh.Sequence;
     await recordSeen(tx, storeId, last, state);
     return { lastSequence: last, applied: fresh.length, skipped: events.length - fresh.length };
   });

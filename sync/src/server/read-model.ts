@@ -193,6 +193,16 @@ type HandledType =
   | 'payment.refundprocessed.v1'
   | 'payment.tipadjusted.v1';
 
+/** The events that only move an order's status, and the status they move it to. */
+const STATUS_EVENTS: Partial<Record<HandledType, OrderStatus>> = {
+  'order.confirmed.v1': 'confirmed',
+  'order.preparing.v1': 'preparing',
+  'order.ready.v1': 'ready',
+  'order.pickedup.v1': 'completed',
+  'order.cancelled.v1': 'cancelled',
+  'order.paymentfailed.v1': 'payment-failed',
+};
+
 /** A status event: the order moves to `status` as of the event's time. */
 const toStatus =
   (status: OrderStatus): Applier<HandledType> =>
@@ -230,8 +240,82 @@ export async function applyToReadModel(
   storeId: string,
   event: ReadModelEvent,
 ): Promise<void> {
+  const checked = validated(storeId, event);
+  if (checked)
+    await (APPLIERS[checked.type] as Applier<HandledType>)(
+      tx,
+      checked.applied,
+      checked.payload as never,
+    );
+}
+
+/**
+ * Apply a batch of accepted events. Because every event is applied the same whatever arrived
+ * before or after it, the status events (most of a day's traffic) are reduced to the latest
+ * per order and written in one statement; the rest are applied one by one.
+ */
+export async function applyBatchToReadModel(
+  tx: SqlExecutor,
+  storeId: string,
+  events: readonly ReadModelEvent[],
+): Promise<void> {
+  const latest = new Map<string, StatusRow>();
+  for (const event of events) {
+    const status = STATUS_EVENTS[event.EventType as HandledType];
+    if (status === undefined) {
+      await applyToReadModel(tx, storeId, event);
+      continue;
+    }
+    const checked = validated(storeId, event);
+    if (!checked) continue;
+    const row: StatusRow = {
+      order_id: (checked.payload as { orderId: string }).orderId,
+      status,
+      status_final: status === 'completed' || status === 'cancelled',
+      status_at: checked.applied.at,
+      status_event_id: checked.applied.eventId,
+    };
+    const held = latest.get(row.order_id);
+    if (!held || statusAfter(row, held)) latest.set(row.order_id, row);
+  }
+  if (latest.size === 0) return;
+  await tx.query(
+    `INSERT INTO sales_orders AS o (store_id, order_id, status, status_final, status_at, status_event_id)
+     SELECT $1, r.order_id, r.status, r.status_final, r.status_at, r.status_event_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, status text, status_final boolean,
+            status_at timestamptz, status_event_id uuid)
+     ON CONFLICT (store_id, order_id) DO UPDATE
+        SET status = excluded.status, status_final = excluded.status_final,
+            status_at = excluded.status_at, status_event_id = excluded.status_event_id
+      WHERE o.status_at IS NULL
+         OR (o.status_final, o.status_at, o.status_event_id)
+            < (excluded.status_final, excluded.status_at, excluded.status_event_id)`,
+    [storeId, JSON.stringify([...latest.values()])],
+  );
+}
+
+interface StatusRow {
+  order_id: string;
+  status: OrderStatus;
+  status_final: boolean;
+  status_at: string;
+  status_event_id: string;
+}
+
+/** The order PostgreSQL compares `(status_final, status_at, status_event_id)` in. */
+function statusAfter(a: StatusRow, b: StatusRow): boolean {
+  if (a.status_final !== b.status_final) return a.status_final;
+  const at = Date.parse(a.status_at) - Date.parse(b.status_at);
+  if (at !== 0) return at > 0;
+  return a.status_event_id.toLowerCase() > b.status_event_id.toLowerCase();
+}
+
+function validated(
+  storeId: string,
+  event: ReadModelEvent,
+): { type: HandledType; applied: Applied; payload: unknown } | undefined {
   const type = event.EventType;
-  if (!isHandled(type)) return;
+  if (!isHandled(type)) return undefined;
   const stamp = EnvelopeStamp.safeParse({ EventId: event.EventId, Timestamp: event.Timestamp });
   const payload = EVENT_PAYLOAD_SCHEMAS[type].safeParse(event.Payload);
   if (!stamp.success || !payload.success) {
@@ -239,8 +323,11 @@ export async function applyToReadModel(
     const summary = issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ReadModelError('invalid-event', `invalid ${type} event: ${summary}`);
   }
-  const applied = { storeId, eventId: stamp.data.EventId, at: stamp.data.Timestamp };
-  await (APPLIERS[type] as Applier<HandledType>)(tx, applied, payload.data as never);
+  return {
+    type,
+    applied: { storeId, eventId: stamp.data.EventId, at: stamp.data.Timestamp },
+    payload: payload.data,
+  };
 }
 
 // ---- orders ----
@@ -253,21 +340,26 @@ async function ensureOrder(tx: SqlExecutor, e: Applied, orderId: string): Promis
   );
 }
 
-/** Move the order to `status` unless it already has a final status or a later one. */
+/**
+ * Move the order to `status` unless it already has a final status or a later one; the order's
+ * row is created if this is the first event of it to arrive. One statement.
+ */
 async function setStatus(
   tx: SqlExecutor,
   e: Applied,
   orderId: string,
   status: OrderStatus,
 ): Promise<void> {
-  await ensureOrder(tx, e, orderId);
   const final = status === 'completed' || status === 'cancelled';
   await tx.query(
-    `UPDATE sales_orders
-        SET status = $3, status_final = $4, status_at = $5, status_event_id = $6
-      WHERE store_id = $1 AND order_id = $2
-        AND (status_at IS NULL
-             OR (status_final, status_at, status_event_id) < ($4::boolean, $5::timestamptz, $6::uuid))`,
+    `INSERT INTO sales_orders AS o (store_id, order_id, status, status_final, status_at, status_event_id)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (store_id, order_id) DO UPDATE
+        SET status = excluded.status, status_final = excluded.status_final,
+            status_at = excluded.status_at, status_event_id = excluded.status_event_id
+      WHERE o.status_at IS NULL
+         OR (o.status_final, o.status_at, o.status_event_id)
+            < (excluded.status_final, excluded.status_at, excluded.status_event_id)`,
     [e.storeId, orderId, status, final, e.at, e.eventId],
   );
 }
@@ -325,9 +417,12 @@ async function insertLines(
   // A line is added once, by order.created or order.modified, and never changes afterwards.
   await tx.query(
     `INSERT INTO sales_order_lines (store_id, order_id, order_item_id, menu_item_id, name,
-                                    category_id, quantity, unit_price_cents, line_total_cents)
+                                    category_id, quantity, unit_price_cents, line_total_cents,
+                                    voided_quantity)
      SELECT $1, $2, l.order_item_id, l.menu_item_id, l.name, l.category_id, l.quantity,
-            l.unit_price_cents, l.line_total_cents
+            l.unit_price_cents, l.line_total_cents,
+            LEAST(l.quantity, coalesce((SELECT sum(v.quantity)::integer FROM sales_line_voids v
+              WHERE v.store_id = $1 AND v.order_id = $2 AND v.order_item_id = l.order_item_id), 0))
        FROM jsonb_to_recordset($3::jsonb) AS l(order_item_id uuid, menu_item_id text, name text,
             category_id text, quantity integer, unit_price_cents bigint, line_total_cents bigint)
      ON CONFLICT (store_id, order_id, order_item_id) DO NOTHING`,
@@ -373,18 +468,43 @@ async function applyOrderCreated(
   e: Applied,
   p: EventPayloads['order.created.v1'],
 ): Promise<void> {
-  await ensureOrder(tx, e, p.orderId);
-  // Only order.created carries these, so setting them again is a no-op.
+  // One upsert: what only order.created carries; its amounts unless a later order.modified
+  // gave them already; 'open' unless a later status arrived first.
+  const newerTotals = `(o.totals_at IS NULL OR (o.totals_at, o.totals_event_id) < (excluded.totals_at, excluded.totals_event_id))`;
+  const newerStatus = `(o.status_at IS NULL OR (o.status_final, o.status_at, o.status_event_id) < (false, excluded.status_at, excluded.status_event_id))`;
+  const amount = (column: string) =>
+    `${column} = CASE WHEN ${newerTotals} THEN excluded.${column} ELSE o.${column} END`;
+  const status = (column: string) =>
+    `${column} = CASE WHEN ${newerStatus} THEN excluded.${column} ELSE o.${column} END`;
   await tx.query(
-    `UPDATE sales_orders
-        SET order_number = $3, order_type = $4, business_date = $5, created_at = $6
-      WHERE store_id = $1 AND order_id = $2`,
-    [e.storeId, p.orderId, p.orderNumber, p.orderType, p.businessDate, e.at],
+    `INSERT INTO sales_orders AS o (store_id, order_id, order_number, order_type, business_date,
+                                    created_at, currency, subtotal_cents, discount_cents, tax_cents,
+                                    service_charge_cents, total_cents, totals_at, totals_event_id,
+                                    status, status_final, status_at, status_event_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $6, $13, 'open', false, $6, $13)
+     ON CONFLICT (store_id, order_id) DO UPDATE
+        SET order_number = excluded.order_number, order_type = excluded.order_type,
+            business_date = excluded.business_date, created_at = excluded.created_at,
+            ${['currency', 'subtotal_cents', 'discount_cents', 'tax_cents', 'service_charge_cents', 'total_cents', 'totals_at', 'totals_event_id'].map(amount).join(', ')},
+            ${['status', 'status_final', 'status_at', 'status_event_id'].map(status).join(', ')}`,
+    [
+      e.storeId,
+      p.orderId,
+      p.orderNumber,
+      p.orderType,
+      p.businessDate,
+      e.at,
+      p.currency,
+      p.subtotalCents,
+      p.discountCents,
+      p.taxCents,
+      p.serviceChargeCents,
+      p.totalCents,
+      e.eventId,
+    ],
   );
-  await setAmounts(tx, e, p.orderId, p);
-  await setStatus(tx, e, p.orderId, 'open');
+  // Lines come with any voids that arrived before them already counted.
   await insertLines(tx, e, p.orderId, p.items);
-  await refreshVoided(tx, e, p.orderId);
 }
 
 async function applyOrderModified(
@@ -435,15 +555,31 @@ async function applyPaymentCompleted(
   e: Applied,
   p: EventPayloads['payment.completed.v1'],
 ): Promise<void> {
-  await ensurePayment(tx, e, p.paymentId, p.orderId);
-  // A completion outranks a failure of the same payment whichever arrives first.
+  // One upsert. A completion outranks a failure of the same payment whichever arrives first;
+  // the tip is this one unless a later adjustment set it already.
+  const newerTip = `(s.tip_at IS NULL OR (s.tip_at, s.tip_event_id) < (excluded.tip_at, excluded.tip_event_id))`;
+  const tip = (column: string) =>
+    `${column} = CASE WHEN ${newerTip} THEN excluded.${column} ELSE s.${column} END`;
   await tx.query(
-    `UPDATE sales_payments
-        SET status = 'completed', tender = $3, amount_cents = $4, currency = $5, completed_at = $6
-      WHERE store_id = $1 AND payment_id = $2`,
-    [e.storeId, p.paymentId, p.tender, p.amountCents, p.currency, p.completedAt],
+    `INSERT INTO sales_payments AS s (store_id, payment_id, order_id, status, tender, amount_cents,
+                                      currency, completed_at, tip_cents, tip_at, tip_event_id)
+     VALUES ($1, $2, $3, 'completed', $4, $5, $6, $7, $8, $7, $9)
+     ON CONFLICT (store_id, payment_id) DO UPDATE
+        SET status = 'completed', tender = excluded.tender, amount_cents = excluded.amount_cents,
+            currency = excluded.currency, completed_at = excluded.completed_at,
+            ${['tip_cents', 'tip_at', 'tip_event_id'].map(tip).join(', ')}`,
+    [
+      e.storeId,
+      p.paymentId,
+      p.orderId,
+      p.tender,
+      p.amountCents,
+      p.currency,
+      p.completedAt,
+      p.tipCents,
+      e.eventId,
+    ],
   );
-  await setTip(tx, e, p.paymentId, p.tipCents, p.completedAt);
 }
 
 async function applyPaymentFailed(
