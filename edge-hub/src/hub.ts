@@ -25,6 +25,8 @@ export interface HubContext {
   clock: () => number;
   /** The edge bus for a module: in-process through the hub's own broker, with publish rights. */
   connectBus(name: string): Promise<Bus>;
+  /** Run `fn` once every module has started (and so subscribed to what it consumes). */
+  afterStart(fn: () => Promise<void> | void): void;
 }
 
 export interface StartedModule {
@@ -104,6 +106,7 @@ export async function startHub(
       sessions.trustCloud(cloud);
     }
     for (const module of modules) module.subscribe?.(subscriptions);
+    const afterStart: (() => Promise<void> | void)[] = [];
     const ctx: HubContext = {
       config,
       logger,
@@ -116,6 +119,9 @@ export async function startHub(
         closers.push(() => bus.close());
         return bus;
       },
+      afterStart: (fn) => {
+        afterStart.push(fn);
+      },
     };
     const started: { name: string; module: StartedModule }[] = [];
     for (const module of modules) {
@@ -123,6 +129,8 @@ export async function startHub(
       closers.push(() => s.close());
       started.push({ name: module.name, module: s });
     }
+    // Events a relay sent again at its start reached only the modules started before it.
+    for (const fn of afterStart) await fn();
 
     const readiness: Record<string, () => unknown> = {
       bus: () => {

@@ -96,6 +96,7 @@ export class ServiceStore {
       }
       const bus = await ctx.connectBus(options.name);
       const relay = await startRelay(outbox, bus, { logger: ctx.logger, clock: ctx.clock });
+      ctx.afterStart(() => relay.redeliverOpen());
       return new ServiceStore(ctx, options.name, db, outbox, bus, relay, wal);
     } catch (err) {
       db.close();

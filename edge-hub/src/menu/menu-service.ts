@@ -121,9 +121,13 @@ export class MenuService implements MenuCatalog {
     return this.#revision;
   }
 
-  /** Names the menu as a client sees it: the version and the 86 list. */
+  /**
+   * Names the menu as a client sees it: the version, when it was published (the cloud's first
+   * menu replaces the hub's own under the same number), the 86 list and what is served now.
+   */
   etag(): string {
-    return `"menu-${this.version()}-${this.#revision}${this.#scheduleKey()}"`;
+    const { version, publishedAt } = this.current();
+    return `"menu-${version}-${Date.parse(publishedAt)}-${this.#revision}${this.#scheduleKey()}"`;
   }
 
   /**

@@ -90,6 +90,7 @@ export function orderModule(options: OrderModuleOptions): OrderModule {
       });
       const router = ctx.secureRouter();
       const keys = new SqliteIdempotencyStore(store.db);
+      keys.releaseUnfinished();
       router.router.use(
         '/api/v1/orders',
         idempotency({ store: keys, principal: (req) => principalOf(req.get('authorization')) }),

@@ -156,6 +156,7 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
 
       const router = ctx.secureRouter();
       const keys = new SqliteIdempotencyStore(store.db);
+      keys.releaseUnfinished();
       for (const path of [
         '/api/v1/payments',
         '/api/v1/shifts',

@@ -91,6 +91,16 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       .run(scope, key);
   }
 
+  /**
+   * At start: forget claims that never got an answer. The service's process is the file's only
+   * user, so such a claim belongs to a request that died with the previous process (a crash, a
+   * power cut); its retry must run now, not be told "in progress" until the lock expires. (What
+   * that request committed is found again through the IDs in its body.)
+   */
+  releaseUnfinished(): number {
+    return this.db.prepare('DELETE FROM idempotency_key WHERE status IS NULL').run().changes;
+  }
+
   async prune(olderThan: number): Promise<number> {
     return this.db.prepare('DELETE FROM idempotency_key WHERE claimed_at < ?').run(olderThan)
       .changes;

@@ -102,6 +102,14 @@ export class OutboxRelay {
     this.#timer.unref();
   }
 
+  /**
+   * Publish every open delivery again now: for a consumer that subscribed after this relay
+   * started (the hub starts its modules one after another), rather than at the next sweep.
+   */
+  async redeliverOpen(): Promise<void> {
+    if (this.#running) await this.#republishOpen(0);
+  }
+
   async stop(): Promise<void> {
     this.#running = false;
     this.#unsubscribe?.();
