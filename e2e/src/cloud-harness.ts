@@ -37,7 +37,6 @@ export async function callJson(
   url: string,
   token: string | undefined,
   body?: unknown,
-  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the API answered
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(url, {
     method,
