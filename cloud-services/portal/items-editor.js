@@ -4,7 +4,17 @@
 
 import { draft } from './draft.js';
 import { centsInput, checkbox, choice, textInput } from './fields.js';
-import { attempt, describeWindows, el, money, notice, slugFor, table, toCents } from './lib.js';
+import {
+  addForm,
+  attempt,
+  describeWindows,
+  el,
+  money,
+  notice,
+  slugFor,
+  table,
+  toCents,
+} from './lib.js';
 
 let filterText = '';
 const expanded = new Set();
@@ -83,39 +93,28 @@ export function itemsSection(ctx) {
     'aria-label': 'New item price',
     required: true,
   });
-  const add = el(
-    'form',
-    {
-      class: 'add',
-      onsubmit: (e) => {
-        e.preventDefault();
-        const id = slugFor(
-          name.value,
-          d.items.map((it) => it.id),
-          'item',
-        );
-        d.items.push({
-          id,
-          name: name.value.trim(),
-          categoryId: category.value,
-          priceCents: toCents(price.value),
-          variants: [],
-          modifierGroupIds: [],
-          taxCategoryId: d.taxCategories[0]?.id ?? '',
-          stationId: d.stations[0]?.id ?? '',
-          allergens: [],
-          available: true,
-        });
-        filterText = '';
-        ctx.rerender();
-        ctx.scope.querySelector(`[data-item-name="${CSS.escape(id)}"]`)?.focus();
-      },
-    },
-    name,
-    category,
-    price,
-    el('button', { type: 'submit' }, 'Add item'),
-  );
+  const add = addForm('Add item', [name, category, price], () => {
+    const id = slugFor(
+      name.value,
+      d.items.map((it) => it.id),
+      'item',
+    );
+    d.items.push({
+      id,
+      name: name.value.trim(),
+      categoryId: category.value,
+      priceCents: toCents(price.value),
+      variants: [],
+      modifierGroupIds: [],
+      taxCategoryId: d.taxCategories[0]?.id ?? '',
+      stationId: d.stations[0]?.id ?? '',
+      allergens: [],
+      available: true,
+    });
+    filterText = '';
+    ctx.rerender();
+    ctx.scope.querySelector(`[data-item-name="${CSS.escape(id)}"]`)?.focus();
+  });
   return el(
     'section',
     { 'aria-labelledby': 'items-heading' },

@@ -199,3 +199,24 @@ export function table(headings, body, attrs = {}) {
     body,
   );
 }
+
+/**
+ * An "add" row: a form whose submit (Enter or the button) calls `onAdd(button, form)`, which
+ * may pass both to `attempt` so the button waits and refusals show beside the fields.
+ */
+export function addForm(label, fields, onAdd) {
+  const button = el('button', { type: 'submit' }, label);
+  const form = el(
+    'form',
+    {
+      class: 'add',
+      onsubmit: (e) => {
+        e.preventDefault();
+        onAdd(button, form);
+      },
+    },
+    ...fields,
+    button,
+  );
+  return form;
+}

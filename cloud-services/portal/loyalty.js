@@ -3,7 +3,7 @@
 // promotions) and what they buy (the rewards catalogue).
 
 import { draft } from './draft.js';
-import { api, attempt, el, notice, slugFor, table } from './lib.js';
+import { addForm, api, attempt, el, notice, slugFor, table } from './lib.js';
 
 const rate = (bp) => String(Number(bp) / 10_000);
 const toBp = (text) => (text.trim() === '' ? Number.NaN : Math.round(Number(text) * 10_000));
@@ -221,32 +221,20 @@ function tiersSection(tiers, reload) {
     'aria-label': 'Points per currency unit',
     'data-field': 'earnRateBp',
   });
-  const add = el('button', { type: 'submit' }, 'Add tier');
-  const form = el(
-    'form',
-    {
-      class: 'add',
-      onsubmit: (e) => {
-        e.preventDefault();
-        attempt(add, form, messageOf(form), async () => {
-          const id = slugFor(
-            name.value,
-            tiers.map((t) => t.tierId),
-            'tier',
-          );
-          await api('PUT', `/api/v1/loyalty/tiers/${id}`, {
-            name: name.value,
-            minLifetimePoints: Number(from.value),
-            earnRateBp: toBp(earn.value),
-          });
-          await reload();
-        });
-      },
-    },
-    name,
-    from,
-    earn,
-    add,
+  const form = addForm('Add tier', [name, from, earn], (button, row) =>
+    attempt(button, row, messageOf(row), async () => {
+      const id = slugFor(
+        name.value,
+        tiers.map((t) => t.tierId),
+        'tier',
+      );
+      await api('PUT', `/api/v1/loyalty/tiers/${id}`, {
+        name: name.value,
+        minLifetimePoints: Number(from.value),
+        earnRateBp: toBp(earn.value),
+      });
+      await reload();
+    }),
   );
   return section(
     'tiers-heading',
@@ -331,35 +319,30 @@ function promotionsSection(promotions, reload) {
     'aria-label': 'Promotion multiplier',
     'data-field': 'multiplierBp',
   });
-  const add = el('button', { type: 'submit' }, 'Add promotion');
-  const form = el(
-    'form',
-    {
-      class: 'add',
-      onsubmit: (e) => {
-        e.preventDefault();
-        attempt(add, form, messageOf(form), async () => {
-          const promotionId = slugFor(
-            name.value,
-            promotions.map((p) => p.promotionId),
-            'promotion',
-          );
-          await api('POST', '/api/v1/loyalty/promotions', {
-            promotionId,
-            name: name.value,
-            startsAt: fromLocal(starts.value),
-            endsAt: fromLocal(ends.value),
-            multiplierBp: toBp(times.value),
-          });
-          await reload();
+  const form = addForm(
+    'Add promotion',
+    [
+      name,
+      el('label', { 'data-error-after': true }, 'from ', starts),
+      el('label', { 'data-error-after': true }, 'to ', ends),
+      el('label', { 'data-error-after': true }, '× ', times),
+    ],
+    (button, row) =>
+      attempt(button, row, messageOf(row), async () => {
+        const promotionId = slugFor(
+          name.value,
+          promotions.map((p) => p.promotionId),
+          'promotion',
+        );
+        await api('POST', '/api/v1/loyalty/promotions', {
+          promotionId,
+          name: name.value,
+          startsAt: fromLocal(starts.value),
+          endsAt: fromLocal(ends.value),
+          multiplierBp: toBp(times.value),
         });
-      },
-    },
-    name,
-    el('label', { 'data-error-after': true }, 'from ', starts),
-    el('label', { 'data-error-after': true }, 'to ', ends),
-    el('label', { 'data-error-after': true }, '× ', times),
-    add,
+        await reload();
+      }),
   );
   return section(
     'promotions-heading',
@@ -417,31 +400,20 @@ function rewardsSection(rewards, reload) {
     'data-field': 'pointsCost',
     required: true,
   });
-  const add = el('button', { type: 'submit' }, 'Add reward');
-  const form = el(
-    'form',
-    {
-      class: 'add',
-      onsubmit: (e) => {
-        e.preventDefault();
-        attempt(add, form, messageOf(form), async () => {
-          const id = slugFor(
-            name.value,
-            rewards.map((r) => r.rewardId),
-            'reward',
-          );
-          await api('PUT', `/api/v1/loyalty/rewards/${id}`, {
-            name: name.value,
-            pointsCost: Number(cost.value),
-            active: true,
-          });
-          await reload();
-        });
-      },
-    },
-    name,
-    cost,
-    add,
+  const form = addForm('Add reward', [name, cost], (button, row) =>
+    attempt(button, row, messageOf(row), async () => {
+      const id = slugFor(
+        name.value,
+        rewards.map((r) => r.rewardId),
+        'reward',
+      );
+      await api('PUT', `/api/v1/loyalty/rewards/${id}`, {
+        name: name.value,
+        pointsCost: Number(cost.value),
+        active: true,
+      });
+      await reload();
+    }),
   );
   return section(
     'rewards-heading',

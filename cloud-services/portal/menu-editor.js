@@ -5,6 +5,7 @@ import { draft } from './draft.js';
 import { centsInput, checkbox, intInput, textInput } from './fields.js';
 import { itemsSection } from './items-editor.js';
 import {
+  addForm,
   api,
   attempt,
   clearErrors,
@@ -197,22 +198,6 @@ function nameInput(ctx, entry, kind, attrs) {
         box.textContent = ` ${label}`;
   });
   return input;
-}
-
-/** An "add" row: a form whose submit (Enter or the button) adds something. */
-export function addForm(label, fields, onAdd) {
-  return el(
-    'form',
-    {
-      class: 'add',
-      onsubmit: (e) => {
-        e.preventDefault();
-        onAdd();
-      },
-    },
-    ...fields,
-    el('button', { type: 'submit' }, label),
-  );
 }
 
 function categoriesSection(ctx) {
