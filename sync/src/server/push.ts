@@ -52,37 +52,34 @@ export async function applyBatch(
     });
     // The batch in one statement; an event already held (the same event under a second
     // sequence number, from a hub restored from a backup) is applied once, its number used up.
-    const stored =
-      checked.length === 0
-        ? new Set<string>()
-        : new Set(
-            (
-              await tx.query<{ event_id: string }>(
-                `INSERT INTO received_events (store_id, sequence, event_id, event_type, correlation_id,
-                                              occurred_at, envelope, invalid_reason)
-                 SELECT $1, r.sequence, r.event_id, r.event_type, r.correlation_id, r.occurred_at,
-                        r.envelope, r.invalid_reason
-                   FROM jsonb_to_recordset($2::jsonb) AS r(sequence bigint, event_id uuid,
-                        event_type text, correlation_id uuid, occurred_at timestamptz,
-                        envelope jsonb, invalid_reason text)
-                 ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`,
-                [
-                  storeId,
-                  JSON.stringify(
-                    checked.map(({ event, envelope, invalid }) => ({
-                      sequence: event.Sequence,
-                      event_id: event.EventId,
-                      event_type: event.EventType,
-                      correlation_id: event.CorrelationId,
-                      occurred_at: event.Timestamp,
-                      envelope,
-                      invalid_reason: invalid,
-                    })),
-                  ),
-                ],
-              )
-            ).map((r) => r.event_id.toLowerCase()),
-          );
+    const stored = new Set<string>();
+    if (checked.length > 0) {
+      const rows = await tx.query<{ event_id: string }>(
+        `INSERT INTO received_events (store_id, sequence, event_id, event_type, correlation_id,
+                                      occurred_at, envelope, invalid_reason)
+         SELECT $1, r.sequence, r.event_id, r.event_type, r.correlation_id, r.occurred_at,
+                r.envelope, r.invalid_reason
+           FROM jsonb_to_recordset($2::jsonb) AS r(sequence bigint, event_id uuid,
+                event_type text, correlation_id uuid, occurred_at timestamptz,
+                envelope jsonb, invalid_reason text)
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`,
+        [
+          storeId,
+          JSON.stringify(
+            checked.map(({ event, envelope, invalid }) => ({
+              sequence: event.Sequence,
+              event_id: event.EventId,
+              event_type: event.EventType,
+              correlation_id: event.CorrelationId,
+              occurred_at: event.Timestamp,
+              envelope,
+              invalid_reason: invalid,
+            })),
+          ),
+        ],
+      );
+      for (const row of rows) stored.add(row.event_id.toLowerCase());
+    }
     const accepted = checked.flatMap(({ event, parsed }) =>
       parsed.ok && stored.has(event.EventId.toLowerCase()) ? [parsed.event] : [],
     );

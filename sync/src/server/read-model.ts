@@ -194,31 +194,31 @@ type HandledType =
   | 'payment.tipadjusted.v1';
 
 /** The events that only move an order's status, and the status they move it to. */
-const STATUS_EVENTS: Partial<Record<HandledType, OrderStatus>> = {
+const STATUS_EVENTS = {
   'order.confirmed.v1': 'confirmed',
   'order.preparing.v1': 'preparing',
   'order.ready.v1': 'ready',
+  // The seed's "OrderCompleted": picked up or served.
   'order.pickedup.v1': 'completed',
   'order.cancelled.v1': 'cancelled',
   'order.paymentfailed.v1': 'payment-failed',
-};
+} as const satisfies Partial<Record<HandledType, OrderStatus>>;
+
+const statusOf = (type: string): OrderStatus | undefined =>
+  (STATUS_EVENTS as Partial<Record<string, OrderStatus>>)[type];
 
 /** A status event: the order moves to `status` as of the event's time. */
 const toStatus =
   (status: OrderStatus): Applier<HandledType> =>
   (tx, e, payload) =>
-    setStatus(tx, e, (payload as { orderId: string }).orderId, status);
+    writeStatuses(tx, e.storeId, [statusRow(e, (payload as { orderId: string }).orderId, status)]);
 
 const APPLIERS: Appliers = {
+  ...(Object.fromEntries(
+    Object.entries(STATUS_EVENTS).map(([type, status]) => [type, toStatus(status)]),
+  ) as { [T in keyof typeof STATUS_EVENTS]: Applier<T> }),
   'order.created.v1': applyOrderCreated,
   'order.modified.v1': applyOrderModified,
-  'order.confirmed.v1': toStatus('confirmed'),
-  'order.preparing.v1': toStatus('preparing'),
-  'order.ready.v1': toStatus('ready'),
-  // The seed's "OrderCompleted": picked up or served.
-  'order.pickedup.v1': toStatus('completed'),
-  'order.cancelled.v1': toStatus('cancelled'),
-  'order.paymentfailed.v1': toStatus('payment-failed'),
   'payment.completed.v1': applyPaymentCompleted,
   'payment.failed.v1': applyPaymentFailed,
   'payment.refundprocessed.v1': applyRefund,
@@ -261,37 +261,22 @@ export async function applyBatchToReadModel(
 ): Promise<void> {
   const latest = new Map<string, StatusRow>();
   for (const event of events) {
-    const status = STATUS_EVENTS[event.EventType as HandledType];
+    const status = statusOf(event.EventType);
     if (status === undefined) {
       await applyToReadModel(tx, storeId, event);
       continue;
     }
     const checked = validated(storeId, event);
     if (!checked) continue;
-    const row: StatusRow = {
-      order_id: (checked.payload as { orderId: string }).orderId,
+    const row = statusRow(
+      checked.applied,
+      (checked.payload as { orderId: string }).orderId,
       status,
-      status_final: status === 'completed' || status === 'cancelled',
-      status_at: checked.applied.at,
-      status_event_id: checked.applied.eventId,
-    };
+    );
     const held = latest.get(row.order_id);
     if (!held || statusAfter(row, held)) latest.set(row.order_id, row);
   }
-  if (latest.size === 0) return;
-  await tx.query(
-    `INSERT INTO sales_orders AS o (store_id, order_id, status, status_final, status_at, status_event_id)
-     SELECT $1, r.order_id, r.status, r.status_final, r.status_at, r.status_event_id
-       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, status text, status_final boolean,
-            status_at timestamptz, status_event_id uuid)
-     ON CONFLICT (store_id, order_id) DO UPDATE
-        SET status = excluded.status, status_final = excluded.status_final,
-            status_at = excluded.status_at, status_event_id = excluded.status_event_id
-      WHERE o.status_at IS NULL
-         OR (o.status_final, o.status_at, o.status_event_id)
-            < (excluded.status_final, excluded.status_at, excluded.status_event_id)`,
-    [storeId, JSON.stringify([...latest.values()])],
-  );
+  await writeStatuses(tx, storeId, [...latest.values()]);
 }
 
 interface StatusRow {
@@ -340,27 +325,39 @@ async function ensureOrder(tx: SqlExecutor, e: Applied, orderId: string): Promis
   );
 }
 
+function statusRow(e: Applied, orderId: string, status: OrderStatus): StatusRow {
+  return {
+    order_id: orderId,
+    status,
+    status_final: status === 'completed' || status === 'cancelled',
+    status_at: e.at,
+    status_event_id: e.eventId,
+  };
+}
+
 /**
- * Move the order to `status` unless it already has a final status or a later one; the order's
- * row is created if this is the first event of it to arrive. One statement.
+ * Move each order to its row's status unless it already has a final status or a later one; an
+ * order's row is created if this is the first event of it to arrive. One statement; at most
+ * one row per order.
  */
-async function setStatus(
+async function writeStatuses(
   tx: SqlExecutor,
-  e: Applied,
-  orderId: string,
-  status: OrderStatus,
+  storeId: string,
+  rows: readonly StatusRow[],
 ): Promise<void> {
-  const final = status === 'completed' || status === 'cancelled';
+  if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO sales_orders AS o (store_id, order_id, status, status_final, status_at, status_event_id)
-     VALUES ($1, $2, $3, $4, $5, $6)
+     SELECT $1, r.order_id, r.status, r.status_final, r.status_at, r.status_event_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, status text, status_final boolean,
+            status_at timestamptz, status_event_id uuid)
      ON CONFLICT (store_id, order_id) DO UPDATE
         SET status = excluded.status, status_final = excluded.status_final,
             status_at = excluded.status_at, status_event_id = excluded.status_event_id
       WHERE o.status_at IS NULL
          OR (o.status_final, o.status_at, o.status_event_id)
             < (excluded.status_final, excluded.status_at, excluded.status_event_id)`,
-    [e.storeId, orderId, status, final, e.at, e.eventId],
+    [storeId, JSON.stringify(rows)],
   );
 }
 
