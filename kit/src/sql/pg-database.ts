@@ -28,11 +28,7 @@ export interface PgDatabaseOptions {
 
 const INT8_OID = 20;
 
-/**
- * A fault of the connection rather than of the statement (no free connection within the wait,
- * the server refusing, restarting or gone) as a 503 with Retry-After, so a caller under load or
- * during a database restart is told to come back rather than given a 500. SQL errors pass.
- */
+/** Socket errors and driver messages that mean the connection, not the statement, failed. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -45,6 +41,18 @@ const NETWORK_CODES = new Set([
 const CONNECTION_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|not queryable|Connection ended/i;
 
+/** The driver's promise, with a connection fault turned into a 503 (`connectionFault`). */
+function faultAware<T>(work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    throw connectionFault(err);
+  });
+}
+
+/**
+ * A fault of the connection rather than of the statement (no free connection within the wait,
+ * the server refusing, restarting or gone) as a 503 with Retry-After, so a caller under load or
+ * during a database restart is told to come back rather than given a 500. SQL errors pass.
+ */
 export function connectionFault(err: unknown): unknown {
   const state = sqlState(err);
   const code = (err as { code?: unknown } | null)?.code;
@@ -119,19 +127,11 @@ export class PgDatabase implements SqlDatabase {
     this.#base = sqlExecutor(
       async (text, params) => {
         this.#check();
-        try {
-          return (await this.#pool.query(text, params as unknown[] | undefined)).rows;
-        } catch (err) {
-          throw connectionFault(err);
-        }
+        return (await faultAware(this.#pool.query(text, params as unknown[] | undefined))).rows;
       },
       async (sql) => {
         this.#check();
-        try {
-          await this.#pool.query(sql);
-        } catch (err) {
-          throw connectionFault(err);
-        }
+        await faultAware(this.#pool.query(sql));
       },
     );
   }
@@ -151,25 +151,14 @@ export class PgDatabase implements SqlDatabase {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     this.#check();
-    const client = await this.#pool.connect().catch((err: unknown) => {
-      throw connectionFault(err);
-    });
+    const client = await faultAware(this.#pool.connect());
     let broken: Error | undefined;
     const scoped = scopedExecutor(
       sqlExecutor(
-        async (text, params) => {
-          try {
-            return (await client.query(text, params as unknown[] | undefined)).rows;
-          } catch (err) {
-            throw connectionFault(err);
-          }
-        },
+        async (text, params) =>
+          (await faultAware(client.query(text, params as unknown[] | undefined))).rows,
         async (sql) => {
-          try {
-            await client.query(sql);
-          } catch (err) {
-            throw connectionFault(err);
-          }
+          await faultAware(client.query(sql));
         },
       ),
     );
