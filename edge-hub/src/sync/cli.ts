@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { SyncStatus } from '@pos/sync/client/index';
+import type { Backlog } from './store.js';
 
 /**
  * `pos-hub`, the operator's command line for the hub's link to the cloud (`npm run pos-hub --
@@ -40,26 +42,8 @@ options:
   --json               print the hub's answer as JSON
   --timeout S          with now: give up after S seconds (default: wait until done)`;
 
-interface SyncStatus {
-  state: string;
-  storeId?: string;
-  cloudUrl?: string;
-  pendingEvents: number;
-  oldestPendingAt?: string;
-  lastSequenceQueued: number;
-  lastSequenceConfirmed: number;
-  lastSuccessAt?: string;
-  lastError?: string;
-  lastErrorAt?: string;
-  changeCursor: number;
-}
-
-interface Backlog {
-  pendingEvents: number;
-  oldestPendingAt?: string;
-  byType: { eventType: string; count: number }[];
-  events: { sequence: number; eventId: string; eventType: string; queuedAt: string }[];
-}
+/** What `GET /api/v1/sync/backlog` answers. */
+type BacklogAnswer = Backlog & { pendingEvents: number; oldestPendingAt?: string };
 
 class CliError extends Error {}
 
@@ -98,7 +82,7 @@ export async function posHub(
         const limit = values.limit ?? '20';
         if (!/^\d+$/.test(limit)) throw new CliError('--limit must be a whole number');
         const api = await signIn(hub, values.pin ?? env.POS_HUB_PIN, io);
-        const backlog = await api<Backlog>('GET', `/api/v1/sync/backlog?limit=${limit}`);
+        const backlog = await api<BacklogAnswer>('GET', `/api/v1/sync/backlog?limit=${limit}`);
         io.out(values.json ? JSON.stringify(backlog, null, 2) : describeBacklog(backlog, io.now()));
         return 0;
       }
@@ -284,7 +268,7 @@ export function describeStatus(s: SyncStatus, now: number): string {
   return table(rows);
 }
 
-export function describeBacklog(b: Backlog, now: number): string {
+export function describeBacklog(b: BacklogAnswer, now: number): string {
   if (b.pendingEvents === 0) return 'Nothing waits to go to the cloud.';
   const lines = [
     `${plural(b.pendingEvents, 'event')} waiting${b.oldestPendingAt ? `, the oldest queued ${ago(b.oldestPendingAt, now)}` : ''}:`,
