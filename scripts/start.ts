@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoStaff } from '@pos/edge-hub/staff/demo-staff';
 import { buildKds } from './build-kds.js';
 import { buildTerminal } from './build-terminal.js';
 
@@ -199,6 +200,17 @@ async function linkHubToCloud(): Promise<string> {
   });
   if (code.status === 409) {
     code = await call('POST', `${cloud}/api/v1/sync/stores/${storeId}/enrolment`, owner);
+  } else if (code.status === 201) {
+    // The demo staff, kept in the cloud from now on: their roster reaches the hub by sync.
+    for (const member of demoStaff()) {
+      await call('POST', `${cloud}/api/v1/auth/users`, owner, {
+        email: `${member.name.split(' ')[0]?.toLowerCase()}@harbour.example`,
+        displayName: member.name,
+        roles: member.roles,
+        storeIds: [storeId],
+        pin: member.pin,
+      });
+    }
   }
   if (code.status !== 201) return `not linked: ${String(code.body.detail ?? code.status)}`;
   const enrolled = await call('POST', `${hub}/api/v1/sync/enrol`, hubToken, {

@@ -14,6 +14,21 @@ export const session = {
   },
 };
 
+/**
+ * Who is signed in, from the access token's claims (`sub`, `email`, `roles`); the gateway and
+ * the services check the token themselves, this only shapes what the pages offer.
+ */
+export function tokenClaims() {
+  try {
+    const claims = JSON.parse(
+      atob(session.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')),
+    );
+    return { ...claims, roles: Array.isArray(claims.roles) ? claims.roles : [] };
+  } catch {
+    return { roles: [] };
+  }
+}
+
 /** A refusal from the API, as RFC 9457 problem+json: `detail` and, on a 400, `errors`. */
 export class ApiError extends Error {
   constructor(status, problem) {

@@ -1,14 +1,15 @@
 // The manager portal: sign in, then the menu (structure, prices, publishing and versions), a
-// preview of the menu as a terminal shows it, the stores and their hubs, the sales report, the
-// loyalty programme and the notification templates. Everything goes through the gateway's API;
-// there is no build step.
+// preview of the menu as a terminal shows it, the stores with their hubs and settings, the
+// staff who work there, the sales report, the loyalty programme and the notification templates.
+// Everything goes through the gateway's API; there is no build step.
 
-import { api, el, notice, session } from './lib.js';
+import { api, el, notice, session, tokenClaims } from './lib.js';
 import { loyaltyPage } from './loyalty.js';
 import { menuPage } from './menu-editor.js';
 import { notificationsPage } from './notifications.js';
 import { previewPage } from './preview.js';
 import { salesPage } from './sales.js';
+import { staffPage } from './staff.js';
 import { storesPage } from './stores.js';
 
 const app = document.getElementById('app');
@@ -18,6 +19,7 @@ const PAGES = [
   { hash: '#menu', label: 'Menu', render: menuPage },
   { hash: '#preview', label: 'Preview', render: previewPage },
   { hash: '#stores', label: 'Stores', render: storesPage },
+  { hash: '#staff', label: 'Staff', render: staffPage },
   { hash: '#sales', label: 'Sales', render: salesPage },
   { hash: '#loyalty', label: 'Loyalty', render: loyaltyPage },
   { hash: '#notifications', label: 'Notifications', render: notificationsPage },
@@ -72,16 +74,8 @@ function login() {
 
 /** The signed-in person's name and roles, read from the access token (the gateway verifies it). */
 function signedInAs() {
-  try {
-    const claims = JSON.parse(
-      atob(session.token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')),
-    );
-    return [claims.email ?? claims.name ?? '', (claims.roles ?? []).join(', ')]
-      .filter(Boolean)
-      .join(' · ');
-  } catch {
-    return '';
-  }
+  const claims = tokenClaims();
+  return [claims.email ?? claims.name ?? '', claims.roles.join(', ')].filter(Boolean).join(' · ');
 }
 
 let showing = 0;

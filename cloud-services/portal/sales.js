@@ -1,9 +1,11 @@
 // The sales page: what the stores sold from one date to another, as the cloud's read model of
 // the events the hubs sent (the sync service's sales report): totals, net sales by day and by
 // hour of day as bar charts, the top items, the tenders and each store's share. Days and hours
-// are in the chosen time zone, the browser's own by default.
+// are in the chosen time zone, the browser's own by default. Below, the cash-drawer shifts of
+// the stores' business days in the range (the sync service's shifts report): who opened and
+// closed each, what the drawer should have held, what was counted and the over/short.
 
-import { api, attempt, el, money, table } from './lib.js';
+import { api, attempt, el, money, signedMoney, table } from './lib.js';
 
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 7;
@@ -14,6 +16,12 @@ export async function salesPage(page) {
     () => [],
   );
   const storeNames = new Map(stores.map((s) => [s.storeId, s.name]));
+  // Cashiers by name where the staff list can be read; by their ID otherwise.
+  const staff = await api('GET', '/api/v1/auth/users').then(
+    (r) => r.staff ?? [],
+    () => [],
+  );
+  const staffNames = new Map(staff.map((p) => [p.userId, p.displayName]));
   const today = localDate(new Date());
   const from = el('input', {
     type: 'date',
@@ -62,8 +70,20 @@ export async function salesPage(page) {
         storeId: store.value,
         timeZone: timeZone.value.trim(),
       });
-      const report = await api('GET', `/api/v1/sync/reports/sales?${query}`);
-      results.replaceChildren(...reportView(report, storeNames));
+      const shiftQuery = new URLSearchParams({
+        from: from.value,
+        to: to.value,
+        storeId: store.value,
+      });
+      // A failing shifts report is shown in its own section; the sales still show.
+      const [report, shifts] = await Promise.all([
+        api('GET', `/api/v1/sync/reports/sales?${query}`),
+        api('GET', `/api/v1/sync/reports/shifts?${shiftQuery}`).catch((err) => err),
+      ]);
+      results.replaceChildren(
+        ...reportView(report, storeNames),
+        shiftsSection(shifts, { storeNames, staffNames, timeZone: report.timeZone }),
+      );
     });
   const form = el(
     'form',
@@ -398,6 +418,153 @@ function barChart({ name, label, axis, bars }) {
         transform: `rotate(-90 12 ${top + plotHeight / 2})`,
       },
       'Net sales',
+    ),
+  );
+}
+
+/** `12:05, 14 Jan` in `timeZone` (the browser's own when the runtime does not know it). */
+function shortTime(iso, timeZone) {
+  const options = { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  try {
+    return new Date(iso).toLocaleString(undefined, { ...options, timeZone });
+  } catch {
+    return new Date(iso).toLocaleString(undefined, options);
+  }
+}
+
+const timeCell = (iso, timeZone) =>
+  el('time', { datetime: iso, title: iso }, shortTime(iso, timeZone));
+
+/** An over/short: `+1.50` over, `−4.25` short (red), `0.00` even; a dash with no count yet. */
+function differenceCell(col, cents) {
+  if (cents === null || cents === undefined) return el('td', { 'data-col': col }, '—');
+  return el(
+    'td',
+    { 'data-col': col, class: cents < 0 ? 'minus' : undefined },
+    cents === 0 ? money(0) : signedMoney(cents),
+  );
+}
+
+/**
+ * The shifts of the period, oldest first: opened and closed (or still open), the cashier who
+ * opened the drawer (and who closed it, when someone else), expected, counted and over/short,
+ * with the totals of the closed shifts. With all stores, each shift names its store.
+ */
+function shiftsSection(report, { storeNames, staffNames, timeZone }) {
+  const heading = el('h2', { id: 'shifts-heading' }, 'Shifts');
+  if (report instanceof Error) {
+    return el(
+      'section',
+      { 'aria-labelledby': 'shifts-heading', 'data-testid': 'shifts-section' },
+      heading,
+      el('p', { class: 'error', role: 'alert' }, `Shifts could not be loaded: ${report.message}`),
+    );
+  }
+  const allStores = !report.storeId;
+  const who = (userId) =>
+    staffNames.get(userId) ??
+    el('span', { class: 'id', title: userId }, String(userId).slice(0, 8));
+  const columns = [
+    ...(allStores ? [['Store', 'text']] : []),
+    ['Opened', 'text'],
+    ['Closed', 'text'],
+    ['Cashier', 'text'],
+    ['Expected', ''],
+    ['Counted', ''],
+    ['Over/short', ''],
+  ];
+  const rows = report.shifts.map((s) =>
+    el(
+      'tr',
+      { 'data-shift': s.shiftId, 'data-status': s.status },
+      allStores
+        ? el('td', { class: 'text', 'data-col': 'store' }, storeNames.get(s.storeId) ?? s.storeId)
+        : undefined,
+      el('td', { class: 'text', 'data-col': 'opened' }, timeCell(s.openedAt, timeZone)),
+      el(
+        'td',
+        { class: 'text', 'data-col': 'closed' },
+        s.closedAt ? timeCell(s.closedAt, timeZone) : el('span', { class: 'open' }, 'Open'),
+      ),
+      el(
+        'td',
+        { class: 'text', 'data-col': 'cashier' },
+        who(s.openedBy),
+        s.closedBy && s.closedBy !== s.openedBy
+          ? el('small', { class: 'closed-by' }, ' closed by ', who(s.closedBy))
+          : undefined,
+      ),
+      el('td', { 'data-col': 'expected' }, s.expectedCents === null ? '—' : money(s.expectedCents)),
+      el('td', { 'data-col': 'counted' }, s.countedCents === null ? '—' : money(s.countedCents)),
+      differenceCell('difference', s.differenceCents),
+    ),
+  );
+  const { totals } = report;
+  const lead = columns.length - 3;
+  return el(
+    'section',
+    { 'aria-labelledby': 'shifts-heading', 'data-testid': 'shifts-section' },
+    heading,
+    el(
+      'table',
+      { class: 'figures shifts' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ...columns.map(([label, kind]) =>
+            el('th', { scope: 'col', class: kind || undefined }, label),
+          ),
+        ),
+      ),
+      el(
+        'tbody',
+        { 'data-testid': 'shifts' },
+        ...(rows.length
+          ? rows
+          : [
+              el(
+                'tr',
+                {},
+                el('td', { colspan: String(columns.length) }, 'No shifts in this period'),
+              ),
+            ]),
+      ),
+      el(
+        'tfoot',
+        {},
+        el(
+          'tr',
+          { 'data-testid': 'shifts-total' },
+          el(
+            'th',
+            { scope: 'row', class: 'text', colspan: String(lead) },
+            `Total, ${totals.shifts - totals.openShifts} closed shift${totals.shifts - totals.openShifts === 1 ? '' : 's'}`,
+            totals.openShifts > 0
+              ? el('small', {}, ` (${totals.openShifts} still open)`)
+              : undefined,
+          ),
+          el('td', { 'data-col': 'expected' }, money(totals.expectedCents)),
+          el('td', { 'data-col': 'counted' }, money(totals.countedCents)),
+          differenceCell('difference', totals.differenceCents),
+        ),
+      ),
+    ),
+    report.truncated
+      ? el(
+          'p',
+          { class: 'hint' },
+          `Showing the first ${report.shifts.length} of ${totals.shifts} shifts.`,
+        )
+      : undefined,
+    el(
+      'p',
+      { class: 'hint' },
+      "Shifts by the store's business day, times in ",
+      timeZone,
+      '. Over/short is counted less expected; an open shift has no count yet.',
     ),
   );
 }

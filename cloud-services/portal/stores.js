@@ -1,9 +1,12 @@
 // The stores page: every store with its hub as the cloud last heard from it (online or since
 // when offline, the menu version it runs against the newest one published to the store, the
-// events still waiting on it), creating a store with its one-time enrolment code, and a new code
-// to replace or lock out a hub. The list refreshes itself while the page is open.
+// events still waiting on it), creating a store with its one-time enrolment code, a new code
+// to replace or lock out a hub, and each store's settings (offline card limits, tax rates over
+// the menu's, printers and the receipt header), which its hub applies within moments. The list
+// refreshes itself while the page is open.
 
-import { api, attempt, el, notice, redraw, slugFor, table } from './lib.js';
+import { checkbox, choice, intInput, textInput } from './fields.js';
+import { api, attempt, el, money, notice, redraw, slugFor, table } from './lib.js';
 
 /** A hub heard from within this long is online: it checks in every 15 s while connected. */
 const ONLINE_WITHIN_MS = 2 * 60_000;
@@ -13,7 +16,38 @@ export async function storesPage(page) {
   const tbody = el('tbody', { 'data-testid': 'stores' });
   const updated = el('div', { class: 'message', 'aria-live': 'polite' });
   const enrolment = el('div', { 'data-testid': 'enrolment', 'aria-live': 'polite' });
+  const settings = el('section', {
+    id: 'store-settings',
+    'aria-labelledby': 'settings-heading',
+    'data-testid': 'store-settings',
+    hidden: true,
+  });
   let known = [];
+  /** The store whose settings are open, if any. */
+  let settingsFor;
+
+  const closeSettings = () => {
+    const was = settingsFor;
+    settingsFor = undefined;
+    settings.hidden = true;
+    settings.replaceChildren();
+    for (const b of tbody.querySelectorAll('[data-settings]'))
+      b.setAttribute('aria-expanded', 'false');
+    if (was) tbody.querySelector(`[data-settings="${CSS.escape(was)}"]`)?.focus();
+  };
+  /** Open a store's settings below the list (in place of another's), or close them. */
+  const toggleSettings = (store, button, row, message) => {
+    if (settingsFor === store.storeId) return closeSettings();
+    return attempt(button, row, message, async () => {
+      await settingsEditor(settings, store, closeSettings);
+      settingsFor = store.storeId;
+      for (const b of tbody.querySelectorAll('[data-settings]'))
+        b.setAttribute('aria-expanded', String(b.dataset.settings === settingsFor));
+      settings.hidden = false;
+      settings.scrollIntoView?.({ block: 'start' });
+      settings.querySelector('h2')?.focus();
+    });
+  };
 
   const refresh = async () => {
     const [{ stores }, versions] = await Promise.all([
@@ -31,9 +65,13 @@ export async function storesPage(page) {
       stores.length === 0
         ? el('tr', {}, el('td', { colspan: '6' }, 'No stores yet: create one below'))
         : stores.map((s) =>
-            storeRow(s, versions, now, (code) => {
-              showCode(enrolment, code, s.name);
-              return refresh();
+            storeRow(s, versions, now, {
+              onNewCode: (code) => {
+                showCode(enrolment, code, s.name);
+                return refresh();
+              },
+              onSettings: (...args) => toggleSettings(s, ...args),
+              settingsOpen: settingsFor === s.storeId,
             }),
           ),
     );
@@ -52,11 +90,16 @@ export async function storesPage(page) {
       'section',
       { 'aria-labelledby': 'stores-heading' },
       el('h2', { id: 'stores-heading' }, 'Stores'),
-      table(['Store', 'Hub', 'Menu', 'Last sync', 'Waiting on the hub', ''], tbody, {
-        class: 'stores',
-      }),
+      el(
+        'div',
+        { class: 'table-wrap' },
+        table(['Store', 'Hub', 'Menu', 'Last sync', 'Waiting on the hub', ''], tbody, {
+          class: 'stores',
+        }),
+      ),
       updated,
     ),
+    settings,
     createSection(
       () => known.map((s) => s.storeId),
       async (created) => {
@@ -146,7 +189,7 @@ function menuCell(store, versions) {
   return cell;
 }
 
-function storeRow(store, versions, now, onNewCode) {
+function storeRow(store, versions, now, { onNewCode, onSettings, settingsOpen }) {
   const [kind, text] = hubStatus(store, now);
   const seen = parseTime(store.lastSeenAt);
   const pending = store.hub?.pendingEvents;
@@ -175,6 +218,19 @@ function storeRow(store, versions, now, onNewCode) {
     },
     'New enrolment code',
   );
+  const settings = el(
+    'button',
+    {
+      type: 'button',
+      'data-settings': store.storeId,
+      'data-focus': `settings-${store.storeId}`,
+      'aria-expanded': String(settingsOpen),
+      'aria-controls': 'store-settings',
+      'aria-label': `Settings of ${store.name}`,
+      onclick: () => onSettings(settings, row, message),
+    },
+    'Settings',
+  );
   const row = el(
     'tr',
     { 'data-store': store.storeId },
@@ -197,7 +253,7 @@ function storeRow(store, versions, now, onNewCode) {
       pending === undefined ? el('span', { class: 'hint' }, '—') : String(pending),
       pending && oldest ? el('small', { class: 'id' }, 'oldest ', when(oldest, now)) : '',
     ),
-    el('td', {}, renew, message),
+    el('td', { class: 'actions' }, settings, renew, message),
   );
   return row;
 }
@@ -324,4 +380,830 @@ function showCode(where, { storeId, enrolmentCode, expiresAt }, name) {
     ),
   );
   code.scrollIntoView?.({ block: 'nearest' });
+}
+
+// A store's settings: what its hub applies on top of the menu and of its own set-up. Each part
+// is optional; a part not sent is left as the hub has it.
+
+const APPLIED_NOTE =
+  'The hub applies saved settings within moments; a hub that is offline applies them when it reconnects.';
+/** The most an offline card limit may be: 100,000.00. */
+const MAX_CAP_CENTS = 10_000_000;
+const WIDTHS = [32, 42, 48];
+
+/** Refusals found before asking the API, shown the same way: beside the fields they name. */
+class FieldErrors extends Error {
+  constructor(errors) {
+    super('Some settings need correcting');
+    this.errors = errors;
+  }
+}
+
+/** `825` → `8.25`. */
+const percent = (bp) => (Number.isFinite(bp) ? (bp / 100).toFixed(2) : '');
+/** The non-blank lines of a text area. */
+const lines = (text) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+const noop = () => {};
+
+/** The menu the store's hub runs: the newest version published to it, or else the draft. */
+async function menuOf(storeId) {
+  try {
+    const { versions } = await api('GET', '/api/v1/menu/versions');
+    const newest = newestFor(versions, storeId);
+    if (newest !== undefined)
+      return {
+        menu: await api('GET', `/api/v1/menu/versions/${newest}`),
+        from: `menu v${newest}, the newest published to this store`,
+      };
+    return {
+      menu: await api('GET', '/api/v1/menu/draft'),
+      from: 'the menu draft (nothing is published to this store yet)',
+    };
+  } catch {
+    return { menu: {}, from: undefined };
+  }
+}
+
+/** Fill `section` with the settings of `store`, as the cloud holds them, ready to change. */
+async function settingsEditor(section, store, close) {
+  const path = `/api/v1/sync/stores/${encodeURIComponent(store.storeId)}/config`;
+  const [{ config }, { menu, from }] = await Promise.all([api('GET', path), menuOf(store.storeId)]);
+  const render = (current) => {
+    const message = el('div', { class: 'message', 'aria-live': 'polite' });
+    const caps = capsFieldset(current.offlineCard, menu.currency);
+    const taxes = taxFieldset(current.taxRates, menu.taxCategories ?? [], from);
+    const printers = printingFieldset(current.printing, store, menu.stations ?? []);
+    const save = el(
+      'button',
+      { type: 'submit', class: 'primary', 'data-testid': 'save-settings' },
+      'Save settings',
+    );
+    const form = el(
+      'form',
+      {
+        class: 'settings',
+        novalidate: true,
+        'data-settings-for': store.storeId,
+        onsubmit: (e) => {
+          e.preventDefault();
+          attempt(save, form, message, async () => {
+            const problems = [];
+            const body = {
+              ...caps.read(problems),
+              ...taxes.read(problems),
+              ...printers.read(problems),
+            };
+            if (problems.length > 0) throw new FieldErrors(problems);
+            const saved = await api('PUT', path, body);
+            render(saved.config);
+            notice(
+              section.querySelector(':scope form > .message'),
+              `Settings saved for ${store.name}. ${APPLIED_NOTE}`,
+            );
+            section.querySelector('[data-testid="save-settings"]')?.focus();
+          });
+        },
+      },
+      caps.node,
+      taxes.node,
+      printers.node,
+      el(
+        'div',
+        { class: 'row' },
+        save,
+        el('button', { type: 'button', onclick: close }, 'Close'),
+        el('span', { class: 'hint' }, APPLIED_NOTE),
+      ),
+      message,
+    );
+    section.replaceChildren(
+      el(
+        'h2',
+        { id: 'settings-heading', tabindex: '-1' },
+        `Settings of ${store.name}`,
+        el('small', {}, ` ${store.storeId}`),
+      ),
+      form,
+    );
+  };
+  render(config ?? {});
+}
+
+/** An amount in currency units for cents; blank is `undefined`, anything else not a number `NaN`. */
+function centsOf(input) {
+  if (input.validity.badInput) return Number.NaN;
+  const text = input.value.trim();
+  return text === '' ? undefined : Math.round(Number(text) * 100);
+}
+
+function capsFieldset(current, currency) {
+  const input = (name, field, cents, label) =>
+    el('input', {
+      type: 'number',
+      name,
+      step: '0.01',
+      min: '0',
+      inputmode: 'decimal',
+      class: 'money',
+      value: money(cents),
+      'aria-label': label,
+      'data-field': field,
+    });
+  const unit = currency ? ` (${currency})` : '';
+  const per = input(
+    'perTransactionCap',
+    'offlineCard.perTransactionCapCents',
+    current?.perTransactionCapCents,
+    'Offline card limit per payment',
+  );
+  const total = input(
+    'totalCap',
+    'offlineCard.totalCapCents',
+    current?.totalCapCents,
+    'Offline card limit in total',
+  );
+  return {
+    node: el(
+      'fieldset',
+      { class: 'group settings', 'data-part': 'offline-card' },
+      el('legend', {}, 'Card payments taken offline'),
+      el(
+        'p',
+        { class: 'hint' },
+        'While the hub cannot reach the card processor it still takes card payments, up to ' +
+          "these limits, and sends them once it can. Leave both blank to keep the hub's own limits.",
+      ),
+      el(
+        'div',
+        { class: 'row' },
+        el('label', { 'data-error-after': true }, `Each payment up to${unit} `, per),
+        el('label', { 'data-error-after': true }, `All waiting payments up to${unit} `, total),
+      ),
+    ),
+    read(problems) {
+      const cents = [per, total].map(centsOf);
+      if (cents.every((c) => c === undefined)) return {};
+      [per, total].forEach((box, i) => {
+        const field = box.getAttribute('data-field');
+        const c = cents[i];
+        if (c === undefined)
+          problems.push({ field, message: 'give both limits, or leave both blank' });
+        else if (!Number.isFinite(c))
+          problems.push({ field, message: 'enter an amount, like 150.00' });
+        else if (c < 0) problems.push({ field, message: 'must not be negative' });
+        else if (c > MAX_CAP_CENTS)
+          problems.push({ field, message: `at most ${money(MAX_CAP_CENTS)}` });
+      });
+      return { offlineCard: { perTransactionCapCents: cents[0], totalCapCents: cents[1] } };
+    },
+  };
+}
+
+/**
+ * The store's rate for each tax category of its menu (and for any other it has a rate for);
+ * blank is the menu's own rate.
+ */
+function taxFieldset(current, categories, from) {
+  const overrides = new Map((current ?? []).map((r) => [r.taxCategoryId, r.rateBasisPoints]));
+  const rows = [
+    ...categories.map((t) => ({ id: t.id, name: t.name || t.id, menuBp: t.rateBasisPoints })),
+    ...[...overrides.keys()]
+      .filter((id) => !categories.some((t) => t.id === id))
+      .map((id) => ({ id, name: id, menuBp: undefined })),
+  ];
+  const inputs = rows.map((r) =>
+    el('input', {
+      type: 'number',
+      step: '0.01',
+      min: '0',
+      max: '100',
+      inputmode: 'decimal',
+      class: 'short',
+      name: `tax-${r.id}`,
+      'data-tax': r.id,
+      value: percent(overrides.get(r.id)),
+      placeholder: percent(r.menuBp),
+      'aria-label': `${r.name} rate at this store, %`,
+    }),
+  );
+  return {
+    node: el(
+      'fieldset',
+      { class: 'group settings', 'data-part': 'tax-rates' },
+      el('legend', {}, 'Tax rates'),
+      el(
+        'p',
+        { class: 'hint' },
+        "A rate here replaces the menu's for this store; leave it blank to use the menu's.",
+        from ? ` Tax categories of ${from}.` : '',
+      ),
+      rows.length === 0
+        ? el('p', {}, 'The menu has no tax categories yet.')
+        : table(
+            ['Tax category', 'Menu rate', 'Rate at this store'],
+            el(
+              'tbody',
+              {},
+              ...rows.map((r, i) =>
+                el(
+                  'tr',
+                  { 'data-tax-category': r.id },
+                  el('td', {}, r.name, el('small', { class: 'id' }, r.id)),
+                  el(
+                    'td',
+                    {},
+                    r.menuBp === undefined
+                      ? el('span', { class: 'hint' }, 'not in this menu')
+                      : `${percent(r.menuBp)} %`,
+                  ),
+                  el('td', {}, el('label', { 'data-error-after': true }, inputs[i], ' %')),
+                ),
+              ),
+            ),
+            { class: 'compact' },
+          ),
+    ),
+    read(problems) {
+      const rates = [];
+      inputs.forEach((input, i) => {
+        // The API names a rate by its place in what is sent, so the fields are named so too.
+        input.removeAttribute('data-field');
+        if (input.value.trim() === '' && !input.validity.badInput) return;
+        const field = `taxRates.${rates.length}.rateBasisPoints`;
+        input.setAttribute('data-field', field);
+        const rate = input.validity.badInput ? Number.NaN : Number(input.value);
+        if (!Number.isFinite(rate))
+          problems.push({ field, message: 'enter a rate in %, like 8.25' });
+        else if (rate < 0 || rate > 100) problems.push({ field, message: 'between 0 and 100 %' });
+        rates.push({ taxCategoryId: rows[i].id, rateBasisPoints: Math.round(rate * 100) });
+      });
+      // None given: the menu's rates, which only needs saying when the store had its own.
+      return rates.length > 0 || current !== undefined ? { taxRates: rates } : {};
+    },
+  };
+}
+
+/** A new printer: everything the hub would otherwise fill in is given, so it is saved as shown. */
+const newPrinter = (id) => ({
+  id,
+  name: '',
+  connection: { type: 'tcp', host: '', port: 9100 },
+  commandSet: 'epson',
+  width: 42,
+  codePage: 'PC858',
+  drawer: false,
+  failoverAfterSeconds: 60,
+});
+
+/**
+ * The store's printers (how each is reached, its paper width, a cash drawer, a backup), the
+ * receipt printer, where each kitchen station's tickets print and the receipt header; or, when
+ * the cloud has none, a button to start managing them here.
+ */
+function printingFieldset(current, store, stations) {
+  let printing = current ? structuredClone(current) : undefined;
+  /** New printers whose ID still follows their name. */
+  const idFollowsName = new WeakSet();
+  /** Selects listing the printers, redrawn when a printer's name or ID changes. */
+  let printerSelects = [];
+  const box = el('fieldset', { class: 'group settings', 'data-part': 'printing' });
+  const stationName = new Map(stations.map((s) => [s.id, s.name || s.id]));
+
+  const render = () => {
+    printerSelects = [];
+    redraw(box, () => [el('legend', {}, 'Printers'), ...(printing ? managed() : unmanaged())]);
+  };
+  const relabel = () => {
+    for (const refresh of printerSelects) refresh();
+  };
+  /** A printer's ID changed: what pointed at the old one points at the new one. */
+  const rename = (from, to) => {
+    if (printing.receiptPrinterId === from) printing.receiptPrinterId = to;
+    for (const p of printing.printers) if (p.backupPrinterId === from) p.backupPrinterId = to;
+    for (const s of printing.stations) if (s.printerId === from) s.printerId = to;
+  };
+  const forget = (id) => {
+    if (printing.receiptPrinterId === id) delete printing.receiptPrinterId;
+    for (const p of printing.printers) if (p.backupPrinterId === id) delete p.backupPrinterId;
+    for (const s of printing.stations) if (s.printerId === id) delete s.printerId;
+  };
+
+  /** A select of the printers (but `except`) for `obj[key]`; the first choice, '', leaves it out. */
+  const printerSelect = (obj, key, none, attrs, except) => {
+    const select = el('select', {
+      ...attrs,
+      onchange: (e) => {
+        if (e.target.value === '') delete obj[key];
+        else obj[key] = e.target.value;
+      },
+    });
+    const refresh = () => {
+      const options = [
+        { value: '', label: none },
+        ...printing.printers
+          .filter((p) => p !== except)
+          .map((p) => ({ value: p.id, label: p.name ? `${p.name} (${p.id})` : p.id })),
+      ];
+      const value = obj[key] ?? '';
+      if (!options.some((o) => o.value === value))
+        options.push({ value, label: `${value} (missing)` });
+      select.replaceChildren(
+        ...options.map((o) =>
+          el('option', { value: o.value, selected: o.value === value }, o.label),
+        ),
+      );
+    };
+    refresh();
+    printerSelects.push(refresh);
+    return select;
+  };
+
+  const unmanaged = () => [
+    el(
+      'p',
+      {},
+      'The hub keeps the printers set up at the store. Set them up here to manage them from ' +
+        'the portal instead: the hub then prints with these.',
+    ),
+    el(
+      'button',
+      {
+        type: 'button',
+        'data-focus': 'manage-printers',
+        onclick: () => {
+          printing = {
+            printers: [],
+            stations: [],
+            store: { name: store.name.slice(0, 60), addressLines: [], footer: [] },
+          };
+          render();
+          box.querySelector('[data-focus="add-printer"]')?.focus();
+        },
+      },
+      'Set up printers here',
+    ),
+  ];
+
+  const printerBlock = (p, i) => {
+    const at = `printing.printers.${i}`;
+    const label = () => p.name || `Printer ${i + 1}`;
+    const id = el('input', {
+      value: p.id,
+      class: 'short',
+      name: `printer-${i}-id`,
+      'aria-label': `Printer ${i + 1} ID`,
+      'data-field': `${at}.id`,
+      title: 'Lower-case letters, digits and dashes',
+      oninput: (e) => {
+        idFollowsName.delete(p);
+        rename(p.id, e.target.value);
+        p.id = e.target.value;
+        relabel();
+      },
+    });
+    const name = el('input', {
+      value: p.name,
+      name: `printer-${i}-name`,
+      maxlength: '60',
+      placeholder: 'Front counter',
+      'aria-label': `Printer ${i + 1} name`,
+      'data-field': `${at}.name`,
+      oninput: (e) => {
+        p.name = e.target.value;
+        if (idFollowsName.has(p)) {
+          const next = slugFor(
+            p.name,
+            printing.printers.filter((o) => o !== p).map((o) => o.id),
+            'printer',
+          ).slice(0, 32);
+          rename(p.id, next);
+          p.id = next;
+          id.value = next;
+        }
+        legend.textContent = label();
+        relabel();
+      },
+    });
+    const legend = el('legend', {}, label());
+    const connection = p.connection ?? { type: 'tcp', host: '', port: 9100 };
+    p.connection = connection;
+    const type = el(
+      'select',
+      {
+        name: `printer-${i}-connection`,
+        'aria-label': `Printer ${i + 1} connection`,
+        'data-field': `${at}.connection.type`,
+        onchange: (e) => {
+          p.connection =
+            e.target.value === 'serial'
+              ? { type: 'serial', path: '', baudRate: 19200 }
+              : { type: 'tcp', host: '', port: 9100 };
+          render();
+        },
+      },
+      el('option', { value: 'tcp', selected: connection.type === 'tcp' }, 'Network (TCP)'),
+      el('option', { value: 'serial', selected: connection.type === 'serial' }, 'Serial'),
+    );
+    const where =
+      connection.type === 'serial'
+        ? [
+            el(
+              'label',
+              { 'data-error-after': true },
+              'Port ',
+              textInput(connection, 'path', noop, {
+                name: `printer-${i}-path`,
+                placeholder: '/dev/ttyUSB0',
+                'aria-label': `Printer ${i + 1} serial port`,
+                'data-field': `${at}.connection.path`,
+              }),
+            ),
+            el(
+              'label',
+              { 'data-error-after': true },
+              'Baud ',
+              intInput(connection, 'baudRate', noop, {
+                name: `printer-${i}-baud`,
+                min: '1',
+                'aria-label': `Printer ${i + 1} baud rate`,
+                'data-field': `${at}.connection.baudRate`,
+              }),
+            ),
+          ]
+        : [
+            el(
+              'label',
+              { 'data-error-after': true },
+              'Host ',
+              textInput(connection, 'host', noop, {
+                name: `printer-${i}-host`,
+                placeholder: '192.168.1.50',
+                'aria-label': `Printer ${i + 1} host`,
+                'data-field': `${at}.connection.host`,
+              }),
+            ),
+            el(
+              'label',
+              { 'data-error-after': true },
+              'Port ',
+              intInput(connection, 'port', noop, {
+                name: `printer-${i}-port`,
+                min: '1',
+                max: '65535',
+                'aria-label': `Printer ${i + 1} TCP port`,
+                'data-field': `${at}.connection.port`,
+              }),
+            ),
+          ];
+    const width = el(
+      'select',
+      {
+        name: `printer-${i}-width`,
+        'aria-label': `Printer ${i + 1} paper width`,
+        'data-field': `${at}.width`,
+        onchange: (e) => {
+          p.width = Number(e.target.value);
+        },
+      },
+      ...WIDTHS.map((w) =>
+        el('option', { value: String(w), selected: (p.width ?? 42) === w }, `${w} characters`),
+      ),
+    );
+    return el(
+      'fieldset',
+      { class: 'printer', 'data-printer': String(i) },
+      legend,
+      el(
+        'div',
+        { class: 'row' },
+        el('label', { 'data-error-after': true }, 'Name ', name),
+        el('label', { 'data-error-after': true }, 'ID ', id),
+        el('label', { 'data-error-after': true }, 'Connection ', type),
+        ...where,
+      ),
+      el(
+        'div',
+        { class: 'row' },
+        el('label', { 'data-error-after': true }, 'Width ', width),
+        el(
+          'label',
+          { 'data-error-after': true },
+          'Commands ',
+          choice(
+            p,
+            'commandSet',
+            [
+              { value: 'epson', label: 'Epson (ESC/POS)' },
+              { value: 'star', label: 'Star' },
+            ],
+            noop,
+            {
+              name: `printer-${i}-commands`,
+              'aria-label': `Printer ${i + 1} command set`,
+              'data-field': `${at}.commandSet`,
+            },
+          ),
+        ),
+        el(
+          'label',
+          { class: 'inline', 'data-error-after': true },
+          checkbox(p, 'drawer', noop, {
+            name: `printer-${i}-drawer`,
+            'aria-label': `Printer ${i + 1} opens a cash drawer`,
+            'data-field': `${at}.drawer`,
+          }),
+          ' Cash drawer',
+        ),
+        el(
+          'label',
+          { 'data-error-after': true },
+          'If it fails, print on ',
+          printerSelect(
+            p,
+            'backupPrinterId',
+            'no other printer',
+            {
+              name: `printer-${i}-backup`,
+              'aria-label': `Printer ${i + 1} backup`,
+              'data-field': `${at}.backupPrinterId`,
+            },
+            p,
+          ),
+        ),
+        el(
+          'button',
+          {
+            type: 'button',
+            'aria-label': `Remove printer ${i + 1}`,
+            onclick: () => {
+              printing.printers.splice(i, 1);
+              forget(p.id);
+              render();
+              box.querySelector('[data-focus="add-printer"]')?.focus();
+            },
+          },
+          'Remove',
+        ),
+      ),
+    );
+  };
+
+  const routesTable = () => {
+    printing.stations ??= [];
+    const routed = new Set(printing.stations.map((s) => s.stationId));
+    const unrouted = [...stationName].filter(([id]) => !routed.has(id));
+    const pick = el(
+      'select',
+      { name: 'new-route', 'aria-label': 'Station to route' },
+      ...unrouted.map(([id, name]) => el('option', { value: id }, name)),
+    );
+    return [
+      el('h3', {}, 'Kitchen tickets'),
+      el(
+        'p',
+        { class: 'hint' },
+        "A station's tickets print on its printer and show on the kitchen screen if ticked; " +
+          'tickets of a station not listed print on the receipt printer.',
+      ),
+      printing.stations.length === 0
+        ? ''
+        : table(
+            ['Station', 'Printer', 'Kitchen screen', ''],
+            el(
+              'tbody',
+              {},
+              ...printing.stations.map((s, i) => {
+                const at = `printing.stations.${i}`;
+                const name = stationName.get(s.stationId) ?? s.stationId;
+                return el(
+                  'tr',
+                  { 'data-route': s.stationId },
+                  el(
+                    'td',
+                    {},
+                    el(
+                      'span',
+                      { 'data-field': at, tabindex: '-1' },
+                      name,
+                      el('small', { class: 'id' }, s.stationId),
+                    ),
+                  ),
+                  el(
+                    'td',
+                    {},
+                    printerSelect(s, 'printerId', 'none', {
+                      name: `route-${s.stationId}-printer`,
+                      'aria-label': `${name} tickets print on`,
+                      'data-field': `${at}.printerId`,
+                    }),
+                  ),
+                  el(
+                    'td',
+                    {},
+                    checkbox(s, 'kds', noop, {
+                      name: `route-${s.stationId}-kds`,
+                      'aria-label': `${name} tickets show on the kitchen screen`,
+                      'data-field': `${at}.kds`,
+                    }),
+                  ),
+                  el(
+                    'td',
+                    {},
+                    el(
+                      'button',
+                      {
+                        type: 'button',
+                        'aria-label': `Stop routing ${name}`,
+                        onclick: () => {
+                          printing.stations.splice(i, 1);
+                          render();
+                          box.querySelector('[data-focus="add-route"]')?.focus();
+                        },
+                      },
+                      'Remove',
+                    ),
+                  ),
+                );
+              }),
+            ),
+            { class: 'compact' },
+          ),
+      unrouted.length === 0
+        ? ''
+        : el(
+            'div',
+            { class: 'row' },
+            pick,
+            el(
+              'button',
+              {
+                type: 'button',
+                'data-focus': 'add-route',
+                onclick: () => {
+                  printing.stations.push({
+                    stationId: pick.value,
+                    ...(printing.printers[0] ? { printerId: printing.printers[0].id } : {}),
+                    kds: true,
+                  });
+                  render();
+                  box.querySelector('[data-focus="add-route"]')?.focus();
+                },
+              },
+              'Add station',
+            ),
+          ),
+    ];
+  };
+
+  const header = () => {
+    const s = printing.store;
+    const area = (key, label, placeholder) =>
+      el('textarea', {
+        rows: '2',
+        name: `header-${key}`,
+        placeholder,
+        'aria-label': label,
+        'data-field': `printing.store.${key}`,
+        value: (s[key] ?? []).join('\n'),
+        oninput: (e) => {
+          s[key] = lines(e.target.value);
+        },
+      });
+    return [
+      el('h3', {}, 'Receipt header and footer'),
+      el(
+        'div',
+        { class: 'details' },
+        el(
+          'label',
+          { 'data-error-after': true },
+          'Store name',
+          textInput(s, 'name', noop, {
+            name: 'header-name',
+            maxlength: '60',
+            'data-field': 'printing.store.name',
+          }),
+        ),
+        el(
+          'label',
+          { 'data-error-after': true },
+          'Phone',
+          textInput(
+            s,
+            'phone',
+            noop,
+            { name: 'header-phone', maxlength: '30', 'data-field': 'printing.store.phone' },
+            { optional: true },
+          ),
+        ),
+        el(
+          'label',
+          { 'data-error-after': true },
+          'Address (one line each, up to 4)',
+          area('addressLines', 'Address lines', '12 Harbour Street\nPortside'),
+        ),
+        el(
+          'label',
+          { 'data-error-after': true },
+          'Footer (one line each, up to 6)',
+          area('footer', 'Footer lines', 'Thank you! Come back soon.'),
+        ),
+      ),
+    ];
+  };
+
+  const managed = () => [
+    ...printing.printers.map(printerBlock),
+    el(
+      'div',
+      { class: 'row' },
+      el(
+        'button',
+        {
+          type: 'button',
+          'data-focus': 'add-printer',
+          onclick: () => {
+            const p = newPrinter(
+              slugFor(
+                'printer',
+                printing.printers.map((o) => o.id),
+              ),
+            );
+            idFollowsName.add(p);
+            printing.printers.push(p);
+            render();
+            box.querySelector(`[name="printer-${printing.printers.length - 1}-name"]`)?.focus();
+          },
+        },
+        'Add printer',
+      ),
+      el(
+        'label',
+        { 'data-error-after': true },
+        'Receipts print on ',
+        printerSelect(printing, 'receiptPrinterId', 'no printer', {
+          name: 'receipt-printer',
+          'data-field': 'printing.receiptPrinterId',
+        }),
+      ),
+    ),
+    ...routesTable(),
+    ...header(),
+    el(
+      'p',
+      { class: 'hint' },
+      el(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          onclick: () => {
+            printing = undefined;
+            render();
+            box.querySelector('[data-focus="manage-printers"]')?.focus();
+          },
+        },
+        'Leave printers to the hub',
+      ),
+      ' (saved this way, the hub keeps the printers it has).',
+    ),
+  ];
+
+  /** What a blank or half-typed field would get a schema's wording for, said plainly. */
+  const check = (problems) => {
+    const need = (value, field, message) => {
+      if (!String(value ?? '').trim()) problems.push({ field, message });
+    };
+    const whole = (value, field, example) => {
+      if (!Number.isInteger(value))
+        problems.push({ field, message: `a whole number, like ${example}` });
+    };
+    printing.printers.forEach((p, i) => {
+      const at = `printing.printers.${i}`;
+      need(p.name, `${at}.name`, 'give the printer a name');
+      need(p.id, `${at}.id`, 'give the printer an ID, like front-counter');
+      if (p.connection.type === 'tcp') {
+        need(p.connection.host, `${at}.connection.host`, 'its network address, like 192.168.1.50');
+        whole(p.connection.port, `${at}.connection.port`, 9100);
+      } else {
+        need(p.connection.path, `${at}.connection.path`, 'its serial port, like /dev/ttyUSB0');
+        whole(p.connection.baudRate, `${at}.connection.baudRate`, 19200);
+      }
+    });
+    need(printing.store.name, 'printing.store.name', 'the name printed at the top of receipts');
+  };
+
+  render();
+  return {
+    node: box,
+    read(problems) {
+      if (!printing) return {};
+      check(problems);
+      return { printing };
+    },
+  };
 }

@@ -112,9 +112,15 @@ describe('startCloud with a data directory', () => {
     expect(await run()).toMatchObject({
       auth: { auth: [1, 2, 3, 4] },
       menu: { menu: [1, 2, 3] },
-      loyalty: { loyalty: [1, 2], 'cloud-inbox': [1, 2] },
+      loyalty: { loyalty: [1, 2, 3], 'cloud-inbox': [1, 2] },
       notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
-      sync: { sync: [1, 2], sales: [1], 'cloud-inbox': [1, 2] },
+      sync: {
+        sync: [1, 2, 3],
+        sales: [1, 2],
+        'sync-shifts': [1],
+        'sync-feed': [1],
+        'cloud-inbox': [1, 2],
+      },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     expect(await run()).toEqual({
@@ -122,7 +128,7 @@ describe('startCloud with a data directory', () => {
       menu: { menu: [] },
       loyalty: { loyalty: [], 'cloud-inbox': [] },
       notification: { notification: [], 'cloud-inbox': [] },
-      sync: { sync: [], sales: [], 'cloud-inbox': [] },
+      sync: { sync: [], sales: [], 'sync-shifts': [], 'sync-feed': [], 'cloud-inbox': [] },
     });
   });
 });

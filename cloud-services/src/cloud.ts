@@ -85,12 +85,14 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
       running.push(service);
       urls[name] = service.url;
     }
-    // Sync fetches menus from the menu service and checks managers against auth's keys.
+    // Sync fetches menus from the menu service, checks managers against auth's keys and looks
+    // guests up in loyalty for the hubs.
     if (config.run === 'gateway') urls.sync = `http://${config.host}:${ports.sync}`;
     else {
       const sync = await startSyncServer(runtime('sync'), {
         menuUrl: reachable(urls.menu),
         authUrl: reachable(urls.auth),
+        loyaltyUrl: reachable(urls.loyalty),
       });
       running.push(sync);
       urls.sync = sync.url;

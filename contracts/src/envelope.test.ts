@@ -54,6 +54,10 @@ describe('EVENT_TYPES', () => {
           'refundprocessed',
           'tipadjusted',
           'receiptrequested',
+          // Beyond the seed: the cash drawer's shifts, carried up for the owner's reports.
+          'shiftopened',
+          'cashmovement',
+          'shiftclosed',
         ].map((e) => `payment.${e}.v1`),
         ...['levelchanged', 'lowstockalert', 'received', 'adjusted'].map(
           (e) => `inventory.${e}.v1`,
@@ -66,11 +70,14 @@ describe('EVENT_TYPES', () => {
           'published',
         ].map((e) => `menu.${e}.v1`),
         'kds.preparationtimeexceeded.v1',
-        ...['pointsearned', 'pointsredeemed', 'tierupgraded', 'rewardredeemed'].map(
+        // Beyond the seed: the earning rules, for hubs to estimate points offline.
+        ...['pointsearned', 'pointsredeemed', 'tierupgraded', 'rewardredeemed', 'ruleschanged'].map(
           (e) => `loyalty.${e}.v1`,
         ),
         'auth.usercreated.v1',
         'auth.userrolechanged.v1',
+        // Beyond the seed: a store's whole roster, for its hub's offline sign-in.
+        'auth.rosterchanged.v1',
         ...['sent', 'delivered', 'failed'].map((e) => `notification.${e}.v1`),
       ].sort(),
     );

@@ -127,6 +127,39 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
     { why: 'not an email', changes: [['email', 'ada at example']], path: 'email' },
     { why: 'no order', changes: [['orderId', REMOVE]], path: 'orderId' },
   ],
+  'payment.shiftopened.v1': [
+    { why: 'negative float', changes: [['openingFloatCents', -1]], path: 'openingFloatCents' },
+    { why: 'opener not a UUID', changes: [['openedBy', 'u-sam']], path: 'openedBy' },
+    { why: 'bad business date', changes: [['businessDate', '14/01/2026']], path: 'businessDate' },
+  ],
+  'payment.cashmovement.v1': [
+    { why: 'zero amount', changes: [['amountCents', 0]], path: 'amountCents' },
+    { why: 'unknown kind', changes: [['kind', 'float']], path: 'kind' },
+    { why: 'blank reason', changes: [['reason', '  ']], path: 'reason' },
+    { why: 'no one', changes: [['by', REMOVE]], path: 'by' },
+    { why: 'shift id not a UUID', changes: [['shiftId', 'shift-1']], path: 'shiftId' },
+  ],
+  'payment.shiftclosed.v1': [
+    {
+      why: 'difference not counted − expected',
+      changes: [['differenceCents', 425]],
+      path: 'differenceCents',
+    },
+    { why: 'count not adding up', changes: [['countedCents', 20_000]], path: 'countedCents' },
+    {
+      why: 'expected not adding up',
+      changes: [['expectedCents', 20_000]],
+      path: 'expectedCents',
+    },
+    {
+      why: 'denomination counted twice',
+      changes: [['counted.1.denominationCents', 10_000]],
+      path: 'counted.1.denominationCents',
+    },
+    { why: 'negative pieces', changes: [['counted.0.count', -2]], path: 'counted.0.count' },
+    { why: 'negative count', changes: [['countedCents', -1]], path: 'countedCents' },
+    { why: 'no closer', changes: [['closedBy', REMOVE]], path: 'closedBy' },
+  ],
   'inventory.levelchanged.v1': [
     { why: 'fractional level', changes: [['current', 1.5]], path: 'current' },
     { why: 'unknown reason', changes: [['reason', 'eaten']], path: 'reason' },
@@ -184,6 +217,27 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
   'loyalty.rewardredeemed.v1': [
     { why: 'empty reward', changes: [['rewardId', '']], path: 'rewardId' },
   ],
+  'loyalty.ruleschanged.v1': [
+    { why: 'version 0', changes: [['version', 0]], path: 'version' },
+    { why: 'no base tier', changes: [['tiers.0.minLifetimePoints', 10]], path: 'tiers' },
+    { why: 'no tiers', changes: [['tiers', []]], path: 'tiers' },
+    {
+      why: 'fractional multiplier',
+      changes: [['multipliers.0.multiplierBp', 1.5]],
+      path: 'multipliers.0.multiplierBp',
+    },
+    {
+      why: 'promotion ending before it starts',
+      changes: [['promotions.0.endsAt', '2026-01-19T00:00:00.000Z']],
+      path: 'promotions.0.endsAt',
+    },
+    {
+      why: 'promotion that takes points away',
+      changes: [['promotions.0.multiplierBp', 5_000]],
+      path: 'promotions.0.multiplierBp',
+    },
+    { why: 'other rounding', changes: [['earning.rounding', 'up']], path: 'earning.rounding' },
+  ],
   'auth.usercreated.v1': [
     { why: 'unknown role', changes: [['roles', ['admin']]], path: 'roles.0' },
     { why: 'no role', changes: [['roles', []]], path: 'roles' },
@@ -192,6 +246,11 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
   'auth.userrolechanged.v1': [
     { why: 'repeated role', changes: [['roles', ['cashier', 'cashier']]], path: 'roles' },
     { why: 'no author', changes: [['changedBy', REMOVE]], path: 'changedBy' },
+  ],
+  'auth.rosterchanged.v1': [
+    { why: 'no store', changes: [['storeId', REMOVE]], path: 'storeId' },
+    { why: 'customer role', changes: [['staff.0.roles', ['customer']]], path: 'staff.0.roles.0' },
+    { why: 'plain PIN', changes: [['staff.0.pinHash', '1234']], path: 'staff.0.pinHash' },
   ],
   'notification.sent.v1': [
     { why: 'unknown channel', changes: [['channel', 'fax']], path: 'channel' },

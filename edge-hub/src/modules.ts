@@ -2,11 +2,13 @@ import { demoInventory } from './demo/inventory.js';
 import type { HubModule } from './hub.js';
 import { type InventoryModuleOptions, inventoryModule } from './inventory/module.js';
 import { type KdsModuleOptions, kdsModule } from './kds/module.js';
+import { type LoyaltyModuleOptions, loyaltyModule } from './loyalty/module.js';
 import { menuModule } from './menu/module.js';
 import { type OrderModuleOptions, orderModule } from './orders/module.js';
 import { type PaymentModuleOptions, paymentModule } from './payments/module.js';
 import { type PrintingModuleOptions, printingModule } from './printing/module.js';
 import { staffModule } from './staff/module.js';
+import { rosterApplier, storeConfigApplier } from './sync/appliers.js';
 import { type SyncModuleOptions, syncModule } from './sync/module.js';
 import { terminalApp } from './terminal-app.js';
 
@@ -17,11 +19,13 @@ export interface HubModulesOptions {
   payments?: Pick<PaymentModuleOptions, 'readers' | 'policy' | 'forwardEveryMs'>;
   kds?: Pick<KdsModuleOptions, 'thresholds' | 'lateCheckEveryMs' | 'appDir'>;
   sync?: Pick<SyncModuleOptions, 'client'>;
+  loyalty?: Pick<LoyaltyModuleOptions, 'lookupTimeoutMs'>;
 }
 
 /**
  * The modules the hub runs, in start order. Orders start before inventory so that inventory's
- * crash recovery can ask whether the order behind a leftover reservation exists.
+ * crash recovery can ask whether the order behind a leftover reservation exists. Loyalty starts
+ * before sync, so the earning rules the change feed brings have somewhere to go.
  */
 export function hubModules(options: HubModulesOptions = {}): HubModule[] {
   const staff = staffModule();
@@ -52,16 +56,17 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
         .stations.find((s) => s.id === id)?.name ?? id,
     ...options.printing,
   });
+  const printingIfRunning = () => {
+    try {
+      return printing.printing();
+    } catch {
+      return undefined;
+    }
+  };
   const payments = paymentModule({
     orders: () => orders.ledger(),
     approvals: () => staff.service(),
-    printing: () => {
-      try {
-        return printing.printing();
-      } catch {
-        return undefined;
-      }
-    },
+    printing: printingIfRunning,
     staffName: (id) =>
       staff
         .service()
@@ -78,6 +83,19 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
     stations: () => menu.service().current().stations,
     ...options.kds,
   });
-  const sync = syncModule({ menu: () => menu.service(), ...options.sync });
-  return [staff, menu, orders, inventory, printing, payments, kds, sync, terminalApp()];
+  const loyalty = loyaltyModule({ cloud: () => sync.client(), ...options.loyalty });
+  const sync = syncModule({
+    menu: () => menu.service(),
+    changes: () => ({
+      loyalty: (payload) => loyalty.applyRules(payload),
+      staff: rosterApplier(() => staff.service()),
+      'store-config': storeConfigApplier({
+        menu: () => menu.service(),
+        offlineCaps: (caps) => payments.offlineCaps(caps),
+        printing: printingIfRunning,
+      }),
+    }),
+    ...options.sync,
+  });
+  return [staff, menu, orders, inventory, printing, payments, kds, loyalty, sync, terminalApp()];
 }

@@ -1,4 +1,5 @@
 import { CorrelationId, EventId, EventTypeName, StoreId, Timestamp } from '@pos/contracts';
+import { PrintingConfig } from '@pos/hardware/config/printer-config';
 import { z } from 'zod';
 
 // The wire format between a hub and the cloud sync service (ARCHITECTURE "Sync").
@@ -92,3 +93,48 @@ export interface EnrolResponse {
   /** `<storeId>.<secret>`: kept by the hub, shown once, revocable in the cloud. */
   credential: string;
 }
+
+const CapCents = z.number().int().min(0).max(10_000_000);
+
+/**
+ * A store's configuration as managers set it in the cloud and its hub applies it: limits on
+ * card payments taken offline, tax rates over those of the menu's tax categories, and its
+ * printers (where tickets and receipts go, the receipt header). A part left out is left as the
+ * hub has it.
+ */
+export const StoreConfig = z
+  .object({
+    offlineCard: z
+      .object({ perTransactionCapCents: CapCents, totalCapCents: CapCents })
+      .strict()
+      .refine((c) => c.perTransactionCapCents <= c.totalCapCents, {
+        path: ['perTransactionCapCents'],
+        message: 'must not exceed the total cap',
+      })
+      .optional(),
+    taxRates: z
+      .array(
+        z
+          .object({
+            taxCategoryId: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'a tax category id' }),
+            /** 825 = 8.25 %. */
+            rateBasisPoints: z.number().int().min(0).max(10_000),
+          })
+          .strict(),
+      )
+      .max(50)
+      .superRefine((rates, ctx) => {
+        const seen = new Set<string>();
+        rates.forEach((r, i) => {
+          if (seen.has(r.taxCategoryId))
+            ctx.addIssue({ code: 'custom', path: [i, 'taxCategoryId'], message: 'given twice' });
+          seen.add(r.taxCategoryId);
+        });
+      })
+      .optional(),
+    printing: PrintingConfig.optional(),
+  })
+  .strict();
+export type StoreConfig = z.infer<typeof StoreConfig>;

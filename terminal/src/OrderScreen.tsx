@@ -1,5 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
 import { ApiError, api, describe, money, uuidv7 } from './api.js';
+import { type CategoryAmount, CustomerControl } from './Customer.js';
 import { type Menu, type MenuItem, useMenu, usePoll } from './hooks.js';
 import { PaymentDialog } from './PaymentDialog.js';
 import {
@@ -7,7 +8,9 @@ import {
   type CartLine,
   changeLine,
   getState,
+  type OrderCustomer,
   resetCart,
+  setOrderCustomer,
   update,
   useAppState,
 } from './state.js';
@@ -22,9 +25,11 @@ export interface OrderView {
   tableId: string | null;
   guests: number | null;
   currency: string;
+  customer: OrderCustomer['attach'] | null;
   items: {
     id: string;
     name: string;
+    categoryId: string;
     variant: { name: string } | null;
     modifiers: { name: string }[];
     quantity: number;
@@ -40,6 +45,17 @@ export interface OrderView {
   serviceChargeCents: number;
   totalCents: number;
   version: number;
+}
+
+/** What each menu category of the lines comes to (what a payment is shared out by). */
+function byCategory(lines: readonly { categoryId: string | undefined; cents: number }[]) {
+  const sums = new Map<string, number>();
+  for (const l of lines)
+    if (l.categoryId && l.cents > 0)
+      sums.set(l.categoryId, (sums.get(l.categoryId) ?? 0) + l.cents);
+  return [...sums].map(
+    ([categoryId, amountCents]): CategoryAmount => ({ categoryId, amountCents }),
+  );
 }
 
 /** Ring up an order: menu on the left, the cart or the open order on the right. */
@@ -183,6 +199,16 @@ function CartPanel({ menu }: { menu: Menu | undefined }) {
   const [sending, setSending] = useState(false);
   const [approval, setApproval] = useState<((pin: string) => void) | null>(null);
   const total = cart.lines.reduce((s, l) => s + l.unitCents * l.quantity, 0);
+  const amounts = useMemo(
+    () =>
+      byCategory(
+        cart.lines.map((l) => ({
+          categoryId: menu?.items.find((i) => i.id === l.menuItemId)?.categoryId,
+          cents: l.unitCents * l.quantity,
+        })),
+      ),
+    [cart.lines, menu],
+  );
 
   const send = async (managerPin?: string) => {
     setSending(true);
@@ -212,9 +238,11 @@ function CartPanel({ menu }: { menu: Menu | undefined }) {
           type: c.type,
           ...(c.type === 'dine-in' && c.tableId ? { tableId: c.tableId } : {}),
           ...(c.type === 'dine-in' && c.guests ? { guests: c.guests } : {}),
+          ...(c.customer ? { customer: c.customer.attach } : {}),
           items,
         });
         orderId = res.body.id;
+        if (c.customer) setOrderCustomer(orderId, c.customer);
       }
       resetCart();
       update((s) => ({ ...s, openOrderId: orderId }));
@@ -271,6 +299,13 @@ function CartPanel({ menu }: { menu: Menu | undefined }) {
           <CartRow key={l.key} line={l} currency={menu?.currency} />
         ))}
       </ul>
+      {!cart.addingTo && (
+        <CustomerControl
+          customer={cart.customer ?? null}
+          onChange={(customer) => update((s) => ({ ...s, cart: { ...s.cart, customer } }))}
+          categoryAmounts={amounts}
+        />
+      )}
       <div className="cart-total">
         <span>Before tax</span>
         <strong data-testid="cart-total">{money(total, menu?.currency)}</strong>
@@ -498,6 +533,14 @@ function OpenOrder({ orderId }: { orderId: string }) {
   const [voiding, setVoiding] = useState<string | null>(null);
   const [discounting, setDiscounting] = useState(false);
   const [approval, setApproval] = useState<((pin: string) => void) | null>(null);
+  const looked = useAppState().orderCustomers?.[orderId] ?? null;
+  const amounts = useMemo(
+    () =>
+      byCategory(
+        (order?.items ?? []).map((i) => ({ categoryId: i.categoryId, cents: i.totalCents })),
+      ),
+    [order],
+  );
 
   /** A change to the sent order; a manager's PIN is asked for when the hub wants one. */
   const modify = async (change: Record<string, unknown>, done: string, managerPin?: string) => {
@@ -583,6 +626,23 @@ function OpenOrder({ orderId }: { orderId: string }) {
         <dt>Total</dt>
         <dd data-testid="order-total">{money(order.totalCents, order.currency)}</dd>
       </dl>
+      {order.customer ? (
+        // On the order since it was sent: paying it earns the guest's points.
+        <CustomerControl
+          locked
+          customer={looked ?? { attach: order.customer, member: null, offline: false }}
+          categoryAmounts={amounts}
+        />
+      ) : (
+        balanceDue && (
+          // Not on the order: the guest goes with the payment instead.
+          <CustomerControl
+            customer={looked}
+            onChange={(customer) => setOrderCustomer(order.id, customer)}
+            categoryAmounts={amounts}
+          />
+        )
+      )}
       <Notice text={message} />
       <div className="cart-actions wrap">
         {courses.map((c) => (
@@ -705,6 +765,7 @@ function OpenOrder({ orderId }: { orderId: string }) {
       {paying && (
         <PaymentDialog
           order={order}
+          customer={order.customer ? undefined : looked?.attach}
           onClose={() => {
             setPaying(false);
             void refresh();

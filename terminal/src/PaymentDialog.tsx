@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { ApiError, api, describe, HubUnreachable, money, uuidv7 } from './api.js';
 import { usePoll } from './hooks.js';
 import type { OrderView } from './OrderScreen.js';
+import type { OrderCustomer } from './state.js';
 import { ManagerPin, Notice } from './widgets.js';
 
 interface Balance {
@@ -31,14 +32,34 @@ interface Reader {
 
 type Split = { by: 'seat'; seat: number } | { by: 'equal'; parts: number; part: number } | null;
 
+/** The guest as a payment carries them: who they are to the loyalty programme, no name. */
+function paymentCustomer(c: OrderCustomer['attach']) {
+  return {
+    ...(c.customerId ? { customerId: c.customerId } : {}),
+    ...(c.phone ? { phone: c.phone } : {}),
+    ...(c.email ? { email: c.email } : {}),
+  };
+}
+
 /** Split a total into `parts` shares, the first ones taking the odd cents (as the hub does). */
 function equalShare(total: number, parts: number, part: number): number {
   const base = Math.floor(total / parts);
   return base + (part <= total - base * parts ? 1 : 0);
 }
 
-/** Take payment for an order: whole, by seat or in equal parts; cash or card with a tip. */
-export function PaymentDialog({ order, onClose }: { order: OrderView; onClose: () => void }) {
+/**
+ * Take payment for an order: whole, by seat or in equal parts; cash or card with a tip. A
+ * loyalty guest not on the order (`customer`) goes with each payment, which earns their points.
+ */
+export function PaymentDialog({
+  order,
+  customer,
+  onClose,
+}: {
+  order: OrderView;
+  customer?: OrderCustomer['attach'] | undefined;
+  onClose: () => void;
+}) {
   const { data: balance, refresh } = usePoll(
     async () => (await api<Balance>('GET', `/api/v1/payments?orderId=${order.id}`)).body,
     3_000,
@@ -88,6 +109,7 @@ export function PaymentDialog({ order, onClose }: { order: OrderView; onClose: (
         body: {
           paymentId: uuidv7(),
           orderId: order.id,
+          ...(customer ? { customer: paymentCustomer(customer) } : {}),
           ...body,
           ...(managerPin ? { approval: { managerPin } } : {}),
         },

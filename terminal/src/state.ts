@@ -28,6 +28,26 @@ export interface CartLine {
   unitCents: number;
 }
 
+/** A loyalty member as a lookup on the hub described them (contact details masked). */
+export interface LoyaltyMember {
+  customerId: string;
+  name: string | null;
+  tier: { tierId: string; name: string };
+  pointsBalance: number;
+  nextTier: { tierId: string; name: string; pointsToGo: number } | null;
+  progressPercent: number;
+}
+
+/** A guest attached to an order so that paying it earns them points. */
+export interface OrderCustomer {
+  /** As the hub's order input takes it: the member's ID when found online, the phone or email. */
+  attach: { customerId?: string; name?: string; phone?: string; email?: string };
+  /** What the lookup showed; null when looked up offline or attached elsewhere. */
+  member: LoyaltyMember | null;
+  /** Looked up while the hub could not reach the cloud: the points are added once it can. */
+  offline: boolean;
+}
+
 export interface Cart {
   /** Fixed when the cart starts, so sending twice (after a hub restart) makes one order. */
   orderId: string;
@@ -39,6 +59,8 @@ export interface Cart {
   addingTo: string | null;
   /** The change ID of an addition, fixed before it is sent. */
   modificationId: string;
+  /** The loyalty guest, sent with the new order (absent in carts saved before loyalty). */
+  customer?: OrderCustomer | null;
 }
 
 export interface AppState {
@@ -48,6 +70,8 @@ export interface AppState {
   course: number;
   /** The order open on screen after it was sent. */
   openOrderId: string | null;
+  /** Guests looked up for orders already sent, by order ID (shown there, or paid with). */
+  orderCustomers?: Record<string, OrderCustomer>;
 }
 
 function newCart(type: Cart['type'] = 'dine-in', tableId: string | null = null): Cart {
@@ -59,6 +83,7 @@ function newCart(type: Cart['type'] = 'dine-in', tableId: string | null = null):
     lines: [],
     addingTo: null,
     modificationId: uuidv7(),
+    customer: null,
   };
 }
 
@@ -130,6 +155,18 @@ export function changeLine(key: string, change: Partial<CartLine> | null): void 
           : s.cart.lines.map((l) => (l.key === key ? { ...l, ...change } : l)),
     },
   }));
+}
+
+/** Keep (or with null forget) the guest of an order already sent; the newest 50 are kept. */
+export function setOrderCustomer(orderId: string, customer: OrderCustomer | null): void {
+  update((s) => {
+    const { [orderId]: _old, ...rest } = s.orderCustomers ?? {};
+    const kept = Object.entries(rest).slice(-49);
+    return {
+      ...s,
+      orderCustomers: Object.fromEntries(customer ? [...kept, [orderId, customer]] : kept),
+    };
+  });
 }
 
 export function hasRole(staff: Staff | null, role: 'cashier' | 'manager' | 'owner'): boolean {

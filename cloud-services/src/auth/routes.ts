@@ -47,6 +47,29 @@ const RolesBody = z
       .max(7),
   })
   .strict();
+const StaffChangeBody = z
+  .object({
+    pin: z
+      .string()
+      .regex(/^[0-9]{4,8}$/, { message: '4 to 8 digits' })
+      .optional(),
+    storeIds: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/))
+      .max(100)
+      .optional(),
+    displayName: z.string().trim().min(1).max(100).optional(),
+    active: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' });
+const StaffListQuery = z
+  .object({
+    storeId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .optional(),
+  })
+  .strict();
 const StoreParams = z.object({ storeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/) });
 const UserParams = z.object({ id: z.uuid() });
 const ClientBody = z
@@ -141,6 +164,22 @@ export function authRoutes(
       body: NewStaffBody,
       auth: 'bearer',
       status: 201,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/auth/users',
+      summary: 'Staff, of one store or all (no PIN or password hashes)',
+      tags,
+      query: StaffListQuery,
+      auth: 'bearer',
+    },
+    {
+      method: 'patch',
+      path: '/api/v1/auth/users/:id',
+      summary: "Change a staff member's PIN, stores, name or whether they work here",
+      tags,
+      body: StaffChangeBody,
+      auth: 'bearer',
     },
     {
       method: 'put',
@@ -288,6 +327,19 @@ export function authRoutes(
       res.status(201);
       return staff.create(body, by);
     }),
+  );
+  app.get(
+    '/api/v1/auth/users',
+    handle({ query: StaffListQuery }, async ({ query }, req) => {
+      await needs(req, ['owner', 'manager']);
+      return { staff: await staff.list(query.storeId) };
+    }),
+  );
+  app.patch(
+    '/api/v1/auth/users/:id',
+    handle({ params: UserParams, body: StaffChangeBody }, async ({ params, body }, req) =>
+      staff.update(params.id, body, await needs(req, ['owner', 'manager'])),
+    ),
   );
   app.put(
     '/api/v1/auth/users/:id/roles',

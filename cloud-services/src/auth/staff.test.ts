@@ -1,5 +1,6 @@
 import { parseEvent } from '@pos/contracts';
 import { createLogger } from '@pos/kit';
+import { verifyPin } from '@pos/kit/pin';
 import { PgDatabase, SharedPglite, type StartedService } from '@pos/kit/sql';
 import { lazyTestDatabase } from '@pos/kit/sql/testing';
 import { decodeJwt } from 'jose';
@@ -159,7 +160,7 @@ for (const target of targets)
         ['Ken Ito', ['cook']],
         ['Marcus Reed', ['manager']],
       ]);
-      expect(roster.body.staff[0].pinHash).toMatch(/^\$argon2id\$/);
+      expect(roster.body.staff[0].pinHash).toMatch(/^\$scrypt\$/);
       expect(JSON.stringify(roster.body)).not.toContain('5555');
 
       const changed = await call(
@@ -185,6 +186,126 @@ for (const target of targets)
       const types = events.map((e) => (e.ok ? e.event.EventType : ''));
       expect(types.filter((t) => t === 'auth.usercreated.v1')).toHaveLength(3); // owner, manager, cook
       expect(types).toContain('auth.userrolechanged.v1');
+    });
+
+    it('keeps PINs unique within a store and sends each store its whole roster after every change', async () => {
+      const owner = await login('owner@harbour.example', 'owner password 1');
+      const before = (await target.outbox()).length;
+      const jess = await call(
+        'POST',
+        '/api/v1/auth/users',
+        {
+          email: 'jess@harbour.example',
+          displayName: 'Jess Lopez',
+          roles: ['cashier'],
+          storeIds: ['harbour-street', 'pier-road'],
+          pin: '4321',
+        },
+        owner,
+      );
+      expect(jess.status).toBe(201);
+      // Ken's PIN at harbour-street: refused there, with the field named.
+      const clash = await call(
+        'POST',
+        '/api/v1/auth/users',
+        {
+          email: 'sam@harbour.example',
+          displayName: 'Sam Patel',
+          roles: ['cashier'],
+          storeIds: ['harbour-street'],
+          pin: '5555',
+        },
+        owner,
+      );
+      expect(clash.status).toBe(400);
+      expect(clash.body.errors).toEqual([
+        { field: 'pin', message: expect.stringContaining('harbour-street') },
+      ]);
+      // The same PIN at another store is fine.
+      const sam = await call(
+        'POST',
+        '/api/v1/auth/users',
+        {
+          email: 'sam@harbour.example',
+          displayName: 'Sam Patel',
+          roles: ['cashier'],
+          storeIds: ['pier-road'],
+          pin: '5555',
+        },
+        owner,
+      );
+      expect(sam.status).toBe(201);
+
+      // Jess changes PIN and leaves pier-road; Sam stops working.
+      const moved = await call(
+        'PATCH',
+        `/api/v1/auth/users/${jess.body.userId}`,
+        { pin: '8642', storeIds: ['harbour-street'] },
+        owner,
+      );
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ storeIds: ['harbour-street'], active: true });
+      const gone = await call(
+        'PATCH',
+        `/api/v1/auth/users/${sam.body.userId}`,
+        { active: false },
+        owner,
+      );
+      expect(gone.status).toBe(200);
+      expect(gone.body.active).toBe(false);
+      const clashAgain = await call(
+        'PATCH',
+        `/api/v1/auth/users/${jess.body.userId}`,
+        { pin: '2468' },
+        owner,
+      );
+      expect(clashAgain.status).toBe(400);
+      expect(
+        (await call('PATCH', `/api/v1/auth/users/${jess.body.userId}`, {}, owner)).status,
+      ).toBe(400);
+      expect(
+        (
+          await call(
+            'PATCH',
+            '/api/v1/auth/users/7d4c2a51-0000-4000-8000-000000000000',
+            { active: false },
+            owner,
+          )
+        ).status,
+      ).toBe(404);
+
+      const rosters = (await target.outbox())
+        .slice(before)
+        .map((r) => parseEvent(JSON.parse(r.envelope)))
+        .flatMap((e) => (e.ok && e.event.EventType === 'auth.rosterchanged.v1' ? [e.event] : []))
+        .map((e) => e.Payload as { storeId: string; staff: { name: string; pinHash: string }[] });
+      const names = (storeId: string) =>
+        rosters.filter((r) => r.storeId === storeId).map((r) => r.staff.map((m) => m.name));
+      expect(names('pier-road')).toEqual([
+        ['Jess Lopez'], // Jess joins
+        ['Jess Lopez', 'Sam Patel'], // Sam joins
+        ['Sam Patel'], // Jess leaves
+        [], // Sam stops working
+      ]);
+      expect(names('harbour-street').at(-1)).toEqual(['Jess Lopez', 'Ken Ito', 'Marcus Reed']);
+      const jessNow = rosters.filter((r) => r.storeId === 'harbour-street').at(-1)?.staff[0];
+      expect(await verifyPin('8642', jessNow?.pinHash ?? '')).toBe(true);
+      expect(await verifyPin('4321', jessNow?.pinHash ?? '')).toBe(false);
+
+      const listed = await call('GET', '/api/v1/auth/users?storeId=pier-road', undefined, owner);
+      expect(listed.status).toBe(200);
+      expect(listed.body.staff).toEqual([
+        expect.objectContaining({
+          displayName: 'Sam Patel',
+          roles: ['cashier'],
+          active: false,
+          hasPin: true,
+        }),
+      ]);
+      expect(JSON.stringify(listed.body)).not.toContain('scrypt');
+      expect((await call('GET', '/api/v1/auth/users?storeId=Bad!', undefined, owner)).status).toBe(
+        400,
+      );
     });
 
     it('gives machine accounts short service tokens for their secret, and nothing for a wrong one', async () => {

@@ -1,4 +1,4 @@
-import { makeEvent, uuidv7 } from '@pos/contracts';
+import { makeEvent, parseEvent, uuidv7 } from '@pos/contracts';
 import { createLogger } from '@pos/kit';
 import {
   CLOUD_EXCHANGE,
@@ -12,11 +12,13 @@ import {
 import { lazyTestDatabase } from '@pos/kit/sql/testing';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Loyalty } from './loyalty.js';
 import { startLoyaltyService } from './service.js';
 
 // Loyalty on real PostgreSQL and on PGlite, fed by payment events over real RabbitMQ: points
 // earned once however often an event is delivered, no negative balance under concurrent
-// redemptions, tiers, and dead letters that can be listed and replayed.
+// redemptions, tiers, the earning rules emitted with every change to them, and dead letters
+// that can be listed and replayed.
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const logger = createLogger({ service: 'loyalty-test', level: 'silent' });
@@ -360,6 +362,131 @@ for (const target of targets) {
       );
       expect(badLimit.status).toBe(400);
       expect(badLimit.body.errors[0].field).toBe('query.limit');
+    });
+
+    it('finds a guest by phone however the number is spaced or dashed', async () => {
+      const digits = `${Math.floor(1e6 + Math.random() * 9e6)}`;
+      const { body: account } = await call('POST', '/api/v1/loyalty/accounts', {
+        phone: `+1 (444) ${digits.slice(0, 3)}-${digits.slice(3)}`,
+      });
+      const found = await call(
+        'GET',
+        `/api/v1/loyalty/accounts?phone=${encodeURIComponent(`+1444${digits}`)}`,
+      );
+      expect(found.status).toBe(200);
+      expect(found.body.customerId).toBe(account.customerId);
+      expect(
+        (
+          await call(
+            'GET',
+            `/api/v1/loyalty/accounts?phone=${encodeURIComponent(`+1445${digits}`)}`,
+          )
+        ).status,
+      ).toBe(404);
+    });
+
+    it('emits the earning rules once, in the transaction of each change to tiers, multipliers and promotions', async () => {
+      type Rules = {
+        version: number;
+        tiers: { tierId: string; earnRateBp: number }[];
+        multipliers: { categoryId: string; multiplierBp: number }[];
+        promotions: { promotionId: string; startsAt: string; endsAt: string }[];
+      };
+      const emitted = async () =>
+        (
+          await db.query<{ envelope: string }>(
+            `SELECT envelope FROM loyalty_outbox WHERE event_type = 'loyalty.ruleschanged.v1' ORDER BY seq`,
+          )
+        ).map((r) => {
+          const parsed = parseEvent(JSON.parse(r.envelope));
+          expect(parsed.ok ? [] : parsed.issues).toEqual([]);
+          return (parsed.ok ? parsed.event.Payload : undefined) as Rules;
+        });
+      // The first start emitted them, once; a later start does not again.
+      await until(async () => (await emitted()).some((r) => r.version === 1));
+      expect((await emitted()).filter((r) => r.version === 1)).toHaveLength(1);
+      expect(await new Loyalty(db).publishRulesOnce()).toBe(false);
+
+      const change = async (method: string, path: string, body: unknown, status: number) => {
+        const before = await emitted();
+        const res = await call(method, path, body);
+        expect(res.status, JSON.stringify(res.body)).toBe(status);
+        const after = await emitted();
+        if (status >= 400) {
+          expect(after).toHaveLength(before.length);
+          return undefined;
+        }
+        expect(after).toHaveLength(before.length + 1);
+        const rules = after.at(-1) as Rules;
+        expect(rules.version).toBe(Math.max(...before.map((r) => r.version)) + 1);
+        return rules;
+      };
+
+      const tierId = `diamond-${target.kind}`;
+      const tier = await change(
+        'PUT',
+        `/api/v1/loyalty/tiers/${tierId}`,
+        { name: 'Diamond', minLifetimePoints: 9_000, earnRateBp: 30_000 },
+        200,
+      );
+      expect(tier?.tiers).toContainEqual(expect.objectContaining({ tierId, earnRateBp: 30_000 }));
+      // A change that is refused rolls back, and with it its rules.
+      await change(
+        'PUT',
+        '/api/v1/loyalty/tiers/copper',
+        { name: 'Copper', minLifetimePoints: 9_000, earnRateBp: 11_000 },
+        409,
+      );
+
+      const categoryId = `desserts-${target.kind}`;
+      const multiplier = await change(
+        'PUT',
+        `/api/v1/loyalty/multipliers/${categoryId}`,
+        { multiplierBp: 25_000 },
+        200,
+      );
+      expect(multiplier?.multipliers).toContainEqual({ categoryId, multiplierBp: 25_000 });
+
+      const now = Date.now();
+      const promotionId = `rules-${target.kind}-${now}`;
+      const window = {
+        startsAt: new Date(now + 3_600_000).toISOString(),
+        endsAt: new Date(now + 7_200_000).toISOString(),
+      };
+      const promotion = await change(
+        'POST',
+        '/api/v1/loyalty/promotions',
+        { promotionId, name: 'Double points tonight', ...window, multiplierBp: 20_000 },
+        201,
+      );
+      // Promotions still to come travel with their windows; those over are left out.
+      expect(promotion?.promotions).toContainEqual(
+        expect.objectContaining({ promotionId, ...window }),
+      );
+      expect(promotion?.promotions.every((p) => Date.parse(p.endsAt) > now)).toBe(true);
+      await change(
+        'POST',
+        '/api/v1/loyalty/promotions',
+        { promotionId, name: 'Again', ...window, multiplierBp: 20_000 },
+        409,
+      );
+
+      // Two changes at once take turns: the later rules hold both.
+      const before = (await emitted()).length;
+      await Promise.all([
+        call('PUT', `/api/v1/loyalty/multipliers/a-${categoryId}`, { multiplierBp: 15_000 }),
+        call('PUT', `/api/v1/loyalty/multipliers/b-${categoryId}`, { multiplierBp: 15_000 }),
+      ]);
+      const all = await emitted();
+      expect(all).toHaveLength(before + 2);
+      const newest = all.reduce((a, b) => (b.version > a.version ? b : a));
+      expect(newest.multipliers.map((m) => m.categoryId)).toEqual(
+        expect.arrayContaining([`a-${categoryId}`, `b-${categoryId}`]),
+      );
+      // What hubs hold, as the sync service asks for it.
+      const current = await call('GET', '/api/v1/loyalty/points/rules');
+      expect(current.status).toBe(200);
+      expect(current.body).toEqual(newest);
     });
 
     it('dead-letters a broken event with its reason, and replays a dead letter once fixed', async () => {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { EventPayloads, PaymentCompletedV1 } from '@pos/contracts';
+import {
+  type EventPayloads,
+  LOYALTY_EARNING,
+  type LoyaltyRulesChangedV1,
+  loyaltyPoints,
+  type PaymentCompletedV1,
+} from '@pos/contracts';
 import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import { emitTo } from '../events.js';
@@ -97,15 +103,26 @@ type LoyaltyEvent =
   | 'loyalty.pointsearned.v1'
   | 'loyalty.pointsredeemed.v1'
   | 'loyalty.tierupgraded.v1'
-  | 'loyalty.rewardredeemed.v1';
+  | 'loyalty.rewardredeemed.v1'
+  | 'loyalty.ruleschanged.v1';
 
 const emit = <T extends LoyaltyEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
   emitTo(tx, 'loyalty_outbox', 'loyalty-service', type, payload);
+
+/** Phone numbers are matched without their spaces, dashes and parentheses. */
+const PHONE_DIGITS = "regexp_replace(phone, '[^0-9+]', '', 'g')";
+
+/** The most promotions the rules carry (those ending soonest are left out beyond it). */
+const MAX_RULES_PROMOTIONS = 500;
 
 /**
  * The loyalty programme (seed §1.8). The points ledger is the truth and the balance on the
  * account is kept with it in the same transaction; a balance can never go below zero, because
  * every spend is a single conditional update (`… WHERE points_balance >= cost`).
+ *
+ * Every change to the earning rules (tiers, category multipliers, promotions) emits the whole
+ * rules as `loyalty.ruleschanged.v1` in its own transaction, numbered by `loyalty_rules_state`,
+ * whose row also makes concurrent changes take turns; hubs estimate points offline from them.
  */
 export class Loyalty {
   constructor(private readonly db: SqlDatabase) {}
@@ -141,7 +158,9 @@ export class Loyalty {
         )
       : by.phone
         ? await tx.maybeOne<AccountRow>(
-            `SELECT ${COLUMNS} FROM loyalty_accounts WHERE phone = $1`,
+            `SELECT ${COLUMNS} FROM loyalty_accounts
+             WHERE ${PHONE_DIGITS} = regexp_replace($1, '[^0-9+]', '', 'g')
+             ORDER BY phone = $1 DESC, created_at LIMIT 1`,
             [by.phone],
           )
         : by.email
@@ -177,24 +196,26 @@ export class Loyalty {
         errors: [{ field: 'minLifetimePoints', message: 'must be 0 for the base tier' }],
       });
     }
-    try {
-      const row = await this.db.one<TierRow>(
-        `INSERT INTO membership_tiers (tier_id, name, min_lifetime_points, earn_rate_bp) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tier_id) DO UPDATE SET name = $2, min_lifetime_points = $3, earn_rate_bp = $4
-         RETURNING tier_id, name, min_lifetime_points, earn_rate_bp`,
-        [tier.tierId, tier.name, tier.minLifetimePoints, tier.earnRateBp],
-      );
-      return toTier(row);
-    } catch (err) {
-      if (/unique|duplicate/i.test((err as Error).message)) {
-        throw new AppError(
-          'conflict',
-          `Another tier already starts at ${tier.minLifetimePoints} lifetime points`,
-          { errors: [{ field: 'minLifetimePoints', message: 'another tier starts there' }] },
+    return this.#changeRules(async (tx) => {
+      try {
+        const row = await tx.one<TierRow>(
+          `INSERT INTO membership_tiers (tier_id, name, min_lifetime_points, earn_rate_bp) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (tier_id) DO UPDATE SET name = $2, min_lifetime_points = $3, earn_rate_bp = $4
+           RETURNING tier_id, name, min_lifetime_points, earn_rate_bp`,
+          [tier.tierId, tier.name, tier.minLifetimePoints, tier.earnRateBp],
         );
+        return toTier(row);
+      } catch (err) {
+        if (/unique|duplicate/i.test((err as Error).message)) {
+          throw new AppError(
+            'conflict',
+            `Another tier already starts at ${tier.minLifetimePoints} lifetime points`,
+            { errors: [{ field: 'minLifetimePoints', message: 'another tier starts there' }] },
+          );
+        }
+        throw err;
       }
-      throw err;
-    }
+    });
   }
 
   /** The rewards catalogue, cheapest first, including those taken off (inactive). */
@@ -252,12 +273,14 @@ export class Loyalty {
 
   /** Extra points for a category (basis points of the normal rate; 20 000 = double). */
   async setMultiplier(categoryId: string, multiplierBp: number) {
-    await this.db.query(
-      `INSERT INTO category_multipliers (category_id, multiplier_bp) VALUES ($1, $2)
-       ON CONFLICT (category_id) DO UPDATE SET multiplier_bp = $2`,
-      [categoryId, multiplierBp],
-    );
-    return { categoryId, multiplierBp };
+    return this.#changeRules(async (tx) => {
+      await tx.query(
+        `INSERT INTO category_multipliers (category_id, multiplier_bp) VALUES ($1, $2)
+         ON CONFLICT (category_id) DO UPDATE SET multiplier_bp = $2`,
+        [categoryId, multiplierBp],
+      );
+      return { categoryId, multiplierBp };
+    });
   }
 
   /** A promotion: points times `multiplierBp / 10 000` for payments made in its window. */
@@ -273,24 +296,116 @@ export class Loyalty {
         errors: [{ field: 'endsAt', message: 'after startsAt' }],
       });
     }
-    try {
-      await this.db.query(
-        'INSERT INTO promotions (promotion_id, name, starts_at, ends_at, rule) VALUES ($1, $2, $3, $4, $5)',
-        [
-          input.promotionId,
-          input.name,
-          input.startsAt,
-          input.endsAt,
-          JSON.stringify({ multiplierBp: input.multiplierBp }),
-        ],
-      );
-    } catch (err) {
-      if (/unique|duplicate/i.test((err as Error).message)) {
-        throw new AppError('conflict', `Promotion ${input.promotionId} already exists`);
+    return this.#changeRules(async (tx) => {
+      try {
+        await tx.query(
+          'INSERT INTO promotions (promotion_id, name, starts_at, ends_at, rule) VALUES ($1, $2, $3, $4, $5)',
+          [
+            input.promotionId,
+            input.name,
+            input.startsAt,
+            input.endsAt,
+            JSON.stringify({ multiplierBp: input.multiplierBp }),
+          ],
+        );
+      } catch (err) {
+        if (/unique|duplicate/i.test((err as Error).message)) {
+          throw new AppError('conflict', `Promotion ${input.promotionId} already exists`);
+        }
+        throw err;
       }
-      throw err;
-    }
-    return input;
+      return input;
+    });
+  }
+
+  /** The earning rules as last emitted (what hubs hold), or undefined before the first. */
+  async currentRules(): Promise<LoyaltyRulesChangedV1 | undefined> {
+    const row = await this.db.maybeOne<{ rules: unknown }>(
+      'SELECT rules FROM loyalty_rules_state WHERE rules IS NOT NULL',
+    );
+    if (!row) return undefined;
+    return (typeof row.rules === 'string' ? JSON.parse(row.rules) : row.rules) as never;
+  }
+
+  /**
+   * At start: emit the rules if they have never been emitted (a new programme), so the hubs of a
+   * fresh cloud have them before anyone changes them. True when it emitted.
+   */
+  async publishRulesOnce(): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const claimed = await tx.maybeOne(
+        `INSERT INTO loyalty_rules_state (id, version) VALUES (true, 1)
+         ON CONFLICT (id) DO NOTHING RETURNING version`,
+      );
+      if (!claimed) return false;
+      await this.#emitRules(tx, 1);
+      return true;
+    });
+  }
+
+  /**
+   * Run a change to the earning rules and emit the rules as they are after it, in one
+   * transaction. Taking the next version first locks the state row, so two changes take turns
+   * and the later one's rules include the earlier one.
+   */
+  async #changeRules<T>(change: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const next = await tx.one<{ version: string | number }>(
+        `INSERT INTO loyalty_rules_state (id, version) VALUES (true, 1)
+         ON CONFLICT (id) DO UPDATE SET version = loyalty_rules_state.version + 1
+         RETURNING version`,
+      );
+      const result = await change(tx);
+      await this.#emitRules(tx, Number(next.version));
+      return result;
+    });
+  }
+
+  async #emitRules(tx: SqlExecutor, version: number): Promise<void> {
+    const tiers = await tx.query<TierRow>(
+      'SELECT tier_id, name, min_lifetime_points, earn_rate_bp FROM membership_tiers ORDER BY min_lifetime_points',
+    );
+    const multipliers = await tx.query<{ category_id: string; multiplier_bp: number }>(
+      'SELECT category_id, multiplier_bp FROM category_multipliers ORDER BY category_id',
+    );
+    // Promotions that have not ended: a hub offline for days still knows next week's.
+    const promotions = await tx.query<{
+      promotion_id: string;
+      name: string;
+      starts_at: Date | string;
+      ends_at: Date | string;
+      multiplier_bp: number;
+    }>(
+      `SELECT promotion_id, name, starts_at, ends_at, (rule->>'multiplierBp')::int AS multiplier_bp
+       FROM promotions WHERE ends_at > now() ORDER BY ends_at, promotion_id LIMIT ${MAX_RULES_PROMOTIONS}`,
+    );
+    const iso = (t: Date | string) => new Date(t).toISOString();
+    const rules = {
+      version,
+      changedAt: new Date().toISOString(),
+      earning: LOYALTY_EARNING,
+      tiers: tiers.map(toTier),
+      multipliers: multipliers.map((m) => ({
+        categoryId: m.category_id,
+        multiplierBp: Number(m.multiplier_bp),
+      })),
+      promotions: promotions
+        .map((p) => ({
+          promotionId: p.promotion_id,
+          name: p.name,
+          startsAt: iso(p.starts_at),
+          endsAt: iso(p.ends_at),
+          multiplierBp: Number(p.multiplier_bp),
+        }))
+        .sort(
+          (a, b) =>
+            a.startsAt.localeCompare(b.startsAt) || a.promotionId.localeCompare(b.promotionId),
+        ),
+    };
+    await tx.query('UPDATE loyalty_rules_state SET rules = $1, changed_at = now() WHERE id', [
+      JSON.stringify(rules),
+    ]);
+    await emit(tx, 'loyalty.ruleschanged.v1', rules as never);
   }
 
   async promotions() {
@@ -386,14 +501,15 @@ export class Loyalty {
        WHERE starts_at <= $1 AND ends_at > $1 ORDER BY (rule->>'multiplierBp')::int DESC LIMIT 1`,
       [p.completedAt],
     );
-    // One point per currency unit at the base rate, times the tier's and the category's rates.
-    const weighted = p.categoryAmounts.reduce(
-      (sum, ca) => sum + ca.amountCents * ((multipliers.get(ca.categoryId) ?? 10_000) / 10_000),
-      0,
-    );
-    const spent = p.categoryAmounts.length > 0 ? weighted : p.amountCents;
-    const bonus = (promotion?.multiplier_bp ?? 10_000) / 10_000;
-    const points = Math.floor((spent / 100) * (tier.earn_rate_bp / 10_000) * bonus);
+    // One point per currency unit at the base rate, times the tier's and the category's rates
+    // (the same formula a hub estimates with from the rules it holds).
+    const points = loyaltyPoints({
+      amountCents: p.amountCents,
+      categoryAmounts: p.categoryAmounts,
+      earnRateBp: Number(tier.earn_rate_bp),
+      multiplierBp: (id) => multipliers.get(id) ?? 10_000,
+      promotionBp: promotion?.multiplier_bp ?? 10_000,
+    });
     if (points <= 0) return;
     await this.#credit(
       tx,

@@ -134,6 +134,13 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
       tags,
       body: MultiplierBody,
     },
+    {
+      method: 'get',
+      path: '/api/v1/loyalty/points/rules',
+      summary:
+        'How points are earned: tiers, category multipliers and promotions, as hubs hold them',
+      tags,
+    },
     { method: 'get', path: '/api/v1/loyalty/promotions', summary: 'Promotions', tags },
     {
       method: 'post',
@@ -147,6 +154,14 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
   app.get('/openapi.json', (_req, res) => {
     res.json(docs.document());
   });
+  app.get(
+    '/api/v1/loyalty/points/rules',
+    handle({}, async () => {
+      const rules = await loyalty.currentRules();
+      if (!rules) throw new AppError('not-found', 'The earning rules have not been published yet');
+      return rules;
+    }),
+  );
   app.get(
     '/api/v1/loyalty/promotions',
     handle({}, async () => ({ promotions: await loyalty.promotions() })),

@@ -87,5 +87,23 @@ export const loyaltySchema: SqlSchema = {
         ${outboxTableSql('loyalty_outbox')}
       `,
     },
+    {
+      version: 3,
+      name: 'earning rules for hubs, phone lookup without formatting',
+      up: `
+        -- One row: the version of the earning rules last emitted (loyalty.ruleschanged.v1) and
+        -- those rules. Every change to them takes the next version, which also makes two
+        -- changes take turns.
+        CREATE TABLE loyalty_rules_state (
+          id BOOLEAN PRIMARY KEY DEFAULT true CHECK (id),
+          version BIGINT NOT NULL CHECK (version >= 1),
+          rules JSONB,
+          changed_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        -- A guest's phone as typed at the counter, without spaces, dashes or parentheses.
+        CREATE INDEX loyalty_accounts_phone_digits
+          ON loyalty_accounts ((regexp_replace(phone, '[^0-9+]', '', 'g')));
+      `,
+    },
   ],
 };

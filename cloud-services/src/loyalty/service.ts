@@ -15,7 +15,8 @@ export const LOYALTY_SERVICE = 'loyalty';
 
 /**
  * The loyalty service (seed §1.8). It earns points from `payment.completed.v1` events on the
- * cloud bus (RabbitMQ with `AMQP_URL`), each applied once, and publishes its own events there.
+ * cloud bus (RabbitMQ with `AMQP_URL`), each applied once, and publishes its own events there,
+ * among them the earning rules hubs estimate with (`loyalty.ruleschanged.v1`).
  */
 export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<StartedService> {
   return startDatabaseService({
@@ -24,7 +25,12 @@ export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<Start
     runtime,
     background: (db) => {
       const loyalty = new Loyalty(db);
-      return startBusWork<AnyEvent>(runtime, db, {
+      // A programme that has never told the hubs its earning rules does so now.
+      const first = loyalty.publishRulesOnce().catch((err: unknown) => {
+        runtime.logger.error({ err }, 'loyalty rules not published at start');
+        return false;
+      });
+      const work = startBusWork<AnyEvent>(runtime, db, {
         relayTable: 'loyalty_outbox',
         consumer: {
           consumer: LOYALTY_SERVICE,
@@ -37,6 +43,10 @@ export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<Start
           },
         },
       });
+      return async () => {
+        await first;
+        await work?.();
+      };
     },
     routes: (app, db) => loyaltyRoutes(app, new Loyalty(db)),
   });

@@ -3,8 +3,9 @@ import { OrganisationId, StoreId, UserId } from '../ids.js';
 import { Role } from '../roles.js';
 import { Email } from './fields.js';
 
-// Events of the cloud auth service (seed §1.2). Hubs build their offline staff roster from the
-// sync change feed, not from these events; these inform the portal, loyalty and notification.
+// Events of the cloud auth service (seed §1.2). `auth.rosterchanged.v1` feeds each store's
+// roster into the sync change feed, from which its hub signs staff in offline; the others
+// inform the portal, loyalty and notification.
 
 const RoleSet = z.array(Role).refine((roles) => new Set(roles).size === roles.length, {
   message: 'roles must not repeat',
@@ -29,7 +30,33 @@ export const AuthUserRoleChangedV1 = z.object({
 });
 export type AuthUserRoleChangedV1 = z.infer<typeof AuthUserRoleChangedV1>;
 
+/** A PIN hash in PHC string form (`$scrypt$…` or `$argon2id$…`). */
+const PinHash = z
+  .string()
+  .max(300)
+  .regex(/^\$(scrypt|argon2id)\$/, { message: 'a PHC string: $scrypt$… or $argon2id$…' });
+
+export const RosterMember = z.object({
+  userId: UserId,
+  name: z.string().min(1).max(200),
+  roles: z.array(z.enum(['owner', 'manager', 'cashier', 'cook'])).min(1),
+  pinHash: PinHash,
+});
+export type RosterMember = z.infer<typeof RosterMember>;
+
+/**
+ * A store's whole roster after any change to it (a new member, roles, a PIN, someone leaving):
+ * what the store's hub signs staff in with, offline too. Whole rather than a delta, so a hub
+ * that missed one is right again with the next.
+ */
+export const AuthRosterChangedV1 = z.object({
+  storeId: StoreId,
+  staff: z.array(RosterMember).max(1_000),
+});
+export type AuthRosterChangedV1 = z.infer<typeof AuthRosterChangedV1>;
+
 export const authEvents = {
   'auth.usercreated.v1': AuthUserCreatedV1,
   'auth.userrolechanged.v1': AuthUserRoleChangedV1,
+  'auth.rosterchanged.v1': AuthRosterChangedV1,
 } as const;

@@ -72,6 +72,8 @@ export class MenuService implements MenuCatalog {
   #snapshot: MenuSnapshot | undefined;
   #revision = 0;
   #view: { etag: string; body: MenuView } | undefined;
+  /** The store's own tax rates over the menu's (store config from the cloud), by category. */
+  #taxRates = new Map<string, number>();
 
   private constructor(options: MenuServiceOptions) {
     this.#store = new MenuStore(options.db);
@@ -95,7 +97,7 @@ export class MenuService implements MenuCatalog {
           cause: parsed.error,
         });
       }
-      service.#snapshot = indexMenu(deepFreeze(parsed.data));
+      service.#snapshot = service.#index(parsed.data);
     } else {
       const first = service.applyVersion(initialMenu());
       if (!first.ok) {
@@ -127,7 +129,48 @@ export class MenuService implements MenuCatalog {
    */
   etag(): string {
     const { version, publishedAt } = this.current();
-    return `"menu-${version}-${Date.parse(publishedAt)}-${this.#revision}${this.#scheduleKey()}"`;
+    return `"menu-${version}-${Date.parse(publishedAt)}-${this.#revision}${this.#scheduleKey()}${this.#taxKey()}"`;
+  }
+
+  /**
+   * The store's tax rates, over those of the menu's tax categories for this and every later
+   * version (a category the menu does not have is ignored). Orders priced from now on use
+   * them; terminals are told as for a new version.
+   */
+  setTaxRates(rates: readonly { taxCategoryId: string; rateBasisPoints: number }[]): void {
+    const next = new Map(rates.map((r) => [r.taxCategoryId, r.rateBasisPoints]));
+    const same =
+      next.size === this.#taxRates.size &&
+      [...next].every(([id, bp]) => this.#taxRates.get(id) === bp);
+    if (same) return;
+    this.#taxRates = next;
+    const { document } = this.#current();
+    this.#snapshot = this.#index(document);
+    this.#view = undefined;
+    this.#logger.info({ taxRates: rates }, "store's tax rates applied");
+    this.#notify({ kind: 'version', version: document.version, previousVersion: document.version });
+  }
+
+  /** A document with the store's tax rates, frozen and indexed. */
+  #index(document: MenuDocument): MenuSnapshot {
+    if (this.#taxRates.size === 0) return indexMenu(deepFreeze(document));
+    return indexMenu(
+      deepFreeze({
+        ...document,
+        taxCategories: document.taxCategories.map((t) => {
+          const rate = this.#taxRates.get(t.id);
+          return rate === undefined ? t : { ...t, rateBasisPoints: rate };
+        }),
+      }),
+    );
+  }
+
+  #taxKey(): string {
+    if (this.#taxRates.size === 0) return '';
+    return `-t${[...this.#taxRates]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, bp]) => `${id}:${bp}`)
+      .join(',')}`;
   }
 
   /**
@@ -186,7 +229,7 @@ export class MenuService implements MenuCatalog {
     }
     const document = deepFreeze(parsed.data);
     // Indexed before the transaction so nothing can fail between commit and the cache swap.
-    const snapshot = indexMenu(document);
+    const snapshot = this.#index(parsed.data);
     const outcome = this.#transaction((): ApplyResult => {
       const currentVersion = this.#store.currentVersion();
       if (options.replaceLocal) {

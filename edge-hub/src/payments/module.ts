@@ -38,7 +38,14 @@ export interface PaymentModule extends HubModule {
   service(): PaymentService;
   forwarder(): OfflineForwarder;
   readers(): ReadonlyMap<string, CardReader>;
+  /** Card payments taken offline: the caps in force, or set new ones (the store's config). */
+  offlineCaps(caps?: OfflineCaps): OfflineCaps;
 }
+
+export type OfflineCaps = Pick<
+  PaymentPolicy['offline'],
+  'perTransactionCapCents' | 'totalCapCents'
+>;
 
 const CONSUMER = 'payments';
 const ORDER_EVENTS = ['order.cancelled.v1'] as const satisfies readonly EventType[];
@@ -47,6 +54,7 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
   let service: PaymentService | undefined;
   let forwarder: OfflineForwarder | undefined;
   let readers: Map<string, CardReader> | undefined;
+  let policy: PaymentPolicy | undefined;
   const running = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('the payment module has not started');
     return value;
@@ -56,22 +64,35 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
     service: () => running(service),
     forwarder: () => running(forwarder),
     readers: () => running(readers),
+    offlineCaps(caps) {
+      const { offline } = running(policy);
+      // Read by every payment as it is taken, so new caps hold from the next one.
+      if (caps) Object.assign(offline, caps);
+      return {
+        perTransactionCapCents: offline.perTransactionCapCents,
+        totalCapCents: offline.totalCapCents,
+      };
+    },
     subscribe(subscriptions) {
       subscriptions.add(CONSUMER, ORDER_EVENTS);
     },
     async start(ctx) {
       const base = paymentPolicyFromEnv();
-      const policy: PaymentPolicy = {
+      const inForce: PaymentPolicy = {
         ...base,
         ...options.policy,
         offline: { ...base.offline, ...options.policy?.offline },
       };
+      policy = inForce;
       const store = await ServiceStore.open(ctx, {
         name: 'payments',
         synchronous: 'FULL',
         schemas: [paymentSchema, idempotencySchema],
       });
-      const rows = new PaymentStore(store.db);
+      // Shift changes write their events to the service's outbox in the same transaction.
+      const rows = new PaymentStore(store.db, (type, payload) => {
+        store.emit(type, payload);
+      });
       const readerList = (options.readers ?? ((c) => readersFromEnv(c)))(ctx);
       const readerMap = new Map(readerList.map((r) => [r.id, r]));
       await Promise.all(readerList.map((r) => r.connect()));
@@ -83,7 +104,7 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
         orders: options.orders,
         approvals: options.approvals,
         readers: readerMap,
-        policy,
+        policy: inForce,
         clock: ctx.clock,
         businessDate: day,
         effects: receiptEffects(rows, options),
@@ -94,7 +115,7 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
         rows,
         readers: readerMap,
         clock: ctx.clock,
-        deadlineMs: policy.offline.deadlineMs,
+        deadlineMs: inForce.offline.deadlineMs,
         logger: ctx.logger.child({ module: 'payments', part: 'store-and-forward' }),
       });
       const interrupted = await svc.recoverInterrupted();
@@ -133,14 +154,14 @@ export function paymentModule(options: PaymentModuleOptions): PaymentModule {
           fwd.forward().catch((err) => ctx.logger.error({ err }, 'forwarding payments failed'));
         }
         // Tips not added in time: capture what was authorised, so the money is not lost.
-        const cutoff = ctx.clock() - policy.captureAfterMs;
+        const cutoff = ctx.clock() - inForce.captureAfterMs;
         const due = rows
           .paymentsInState('authorised')
           .some((p) => !p.offline && p.createdAt <= cutoff);
         if (due && !capturing) {
           capturing = true;
           svc
-            .captureAuthorised(policy.captureAfterMs)
+            .captureAuthorised(inForce.captureAfterMs)
             .then((outcome) =>
               ctx.logger.info(outcome, 'captured card payments left without a tip'),
             )

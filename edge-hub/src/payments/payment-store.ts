@@ -1,3 +1,4 @@
+import type { EventPayloadInputs, EventType } from '@pos/contracts';
 import type { Schema, SqliteDatabase } from '@pos/kit';
 
 // The payment service's own database (seed §1.6 POSPaymentDb): payments, refunds, the
@@ -322,9 +323,26 @@ function toShift(raw: RawShift): ShiftRow {
   return { ...raw, counted: raw.counted === null ? null : JSON.parse(raw.counted) };
 }
 
+/**
+ * Writes an event to the payment service's outbox, which lives in the same database file as
+ * these rows. Call it inside the transaction that makes the change the event describes.
+ */
+export type PaymentEventWriter = <T extends EventType>(
+  type: T,
+  payload: EventPayloadInputs[T],
+) => void;
+
 /** Row access for the payment service; callers own the transactions. */
 export class PaymentStore {
-  constructor(readonly db: SqliteDatabase) {}
+  /**
+   * `events`: where changes made through these rows write their events (shift opened, cash
+   * paid in or out, shift closed), in the caller's transaction. The hub always gives it;
+   * tests of other parts may leave it out.
+   */
+  constructor(
+    readonly db: SqliteDatabase,
+    readonly events?: PaymentEventWriter,
+  ) {}
 
   // ---- payments ----------------------------------------------------------------------------
 

@@ -10,14 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiClient,
   eventually,
+  moduleOf,
   PINS,
   startTestHub,
   type TestHub,
 } from '../testing/hub-harness.js';
+import type { PaymentModule } from './module.js';
 
 // A trading day through HTTP: open the drawer with a float, sell in cash and by card with
 // tips, pay in and out, refund, close with a count by denomination, then the Z report, whose
-// figures must equal the day's payments to the cent.
+// figures must equal the day's payments to the cent. The shift's opening, paid-ins and
+// paid-outs and closing are written as events, once each, and queued for the cloud.
 
 let printer: VirtualPrinter;
 let kitchen: VirtualPrinter;
@@ -183,6 +186,79 @@ describe('a trading day', () => {
       differenceCents: -5,
     });
     expect((await post(cashier, `/api/v1/shifts/${shiftId}/close`, { counted })).status).toBe(409);
+
+    // The shift's events, once each (refused requests wrote none), with the drawer's figures.
+    const payments = moduleOf<PaymentModule>(t, 'payments').service().rows.db;
+    const shiftEvents = (
+      payments
+        .prepare(
+          `SELECT envelope FROM outbox WHERE event_type IN ('payment.shiftopened.v1',
+             'payment.cashmovement.v1', 'payment.shiftclosed.v1') ORDER BY seq`,
+        )
+        .all() as { envelope: string }[]
+    ).map((r) => JSON.parse(r.envelope) as { EventType: string; Payload: any });
+    expect(shiftEvents.map((e) => e.EventType)).toEqual([
+      'payment.shiftopened.v1',
+      'payment.cashmovement.v1',
+      'payment.cashmovement.v1',
+      'payment.shiftclosed.v1',
+    ]);
+    const [openedEvent, paidInEvent, paidOutEvent, closedEvent] = shiftEvents;
+    expect(openedEvent?.Payload).toMatchObject({
+      shiftId,
+      openedBy: opened.body.openedBy,
+      openingFloatCents: 15_000,
+      currency: 'USD',
+    });
+    expect(paidInEvent?.Payload).toMatchObject({
+      movementId: paidIn.body.movement.id,
+      shiftId,
+      kind: 'paid-in',
+      amountCents: 2_000,
+      reason: 'change from the bank',
+      by: opened.body.openedBy,
+    });
+    expect(paidOutEvent?.Payload).toMatchObject({
+      movementId: paidOut.body.movement.id,
+      kind: 'paid-out',
+      amountCents: 1_250,
+      reason: 'ice delivery',
+      by: paidOut.body.movement.by,
+    });
+    expect(closedEvent?.Payload).toEqual({
+      shiftId,
+      businessDate: closed.body.businessDate,
+      openedBy: opened.body.openedBy,
+      openedAt: closed.body.openedAt,
+      openingFloatCents: 15_000,
+      closedBy: closed.body.closedBy,
+      closedAt: closed.body.closedAt,
+      cashSalesCents: closed.body.cashSalesCents,
+      cashTipsCents: 200,
+      cashRoundingCents: closed.body.cashRoundingCents,
+      cashRefundsCents: 0,
+      cashVoidsCents: closed.body.cashVoidsCents,
+      paidInCents: 2_000,
+      paidOutCents: 1_250,
+      expectedCents: expected,
+      countedCents: expected - 5,
+      differenceCents: -5,
+      counted,
+      currency: 'USD',
+    });
+    // The sync module numbers them for the cloud like every payment event.
+    await eventually(async () => {
+      const backlog = await cashier.get('/api/v1/sync/backlog');
+      const count = (type: string) =>
+        (backlog.body.byType as { eventType: string; count: number }[]).find(
+          (b) => b.eventType === type,
+        )?.count;
+      return (
+        count('payment.shiftopened.v1') === 1 &&
+        count('payment.cashmovement.v1') === 2 &&
+        count('payment.shiftclosed.v1') === 1
+      );
+    });
 
     // End of day: numbered, stored, printed, and only once.
     printer.clear();

@@ -1,4 +1,4 @@
-import { type Cents, cents, uuidv7 } from '@pos/contracts';
+import { type Cents, cents, type EventPayloadInputs, type EventType, uuidv7 } from '@pos/contracts';
 import { AppError, type FieldError } from '@pos/kit';
 import {
   type CountedDenomination,
@@ -10,10 +10,15 @@ import type { CashMovementRow, PaymentStore, ShiftRow } from './payment-store.js
 
 // A shift is one cashier's time on the one cash drawer: it opens with a float, takes cash
 // payments, refunds and paid-ins/outs, and closes with a count. At most one is open at a time.
+// Opening, each paid-in or paid-out and closing write their event (`payment.shiftopened.v1`,
+// `payment.cashmovement.v1`, `payment.shiftclosed.v1`) through the payment service's outbox in
+// the same transaction as the change, so the cloud hears of each exactly once.
 
 export const MAX_FLOAT_CENTS = 1_000_000;
 /** Largest single paid-in or paid-out. */
 export const MAX_MOVEMENT_CENTS = 1_000_000;
+/** The drawer holds US notes and coins (see `DENOMINATIONS_CENTS`). */
+export const DRAWER_CURRENCY = 'USD';
 
 export interface ShiftDeps {
   rows: PaymentStore;
@@ -113,6 +118,14 @@ export class ShiftService {
         }
         throw err;
       }
+      this.#emit('payment.shiftopened.v1', {
+        shiftId: shift.id,
+        businessDate: shift.businessDate,
+        openedBy: shift.openedBy,
+        openedAt: iso(now),
+        openingFloatCents: float,
+        currency: DRAWER_CURRENCY,
+      });
       return this.#summary(shift);
     });
   }
@@ -194,6 +207,16 @@ export class ShiftService {
         at: now,
       };
       rows.insertCashMovement(movement);
+      this.#emit('payment.cashmovement.v1', {
+        movementId: movement.id,
+        shiftId,
+        kind: movement.kind,
+        amountCents: movement.amountCents,
+        currency: DRAWER_CURRENCY,
+        reason,
+        by: movement.by,
+        at: iso(now),
+      });
       return { movement: movementView(movement), shift: this.#summary(shift) };
     });
   }
@@ -215,19 +238,48 @@ export class ShiftService {
     return this.deps.transaction(() => {
       const shift = this.#shift(shiftId);
       if (shift.status !== 'open') throw closed(shift);
+      const closedAt = this.deps.clock();
+      const drawer = this.#breakdown(shift);
       const closedShift: ShiftRow = {
         ...shift,
         status: 'closed',
         closedBy: input.by,
-        closedAt: this.deps.clock(),
-        expectedCents: this.#breakdown(shift).expectedCents,
+        closedAt,
+        expectedCents: drawer.expectedCents,
         countedCents: count.totalCents,
         counted: count.counted,
         note,
       };
       rows.closeShift(closedShift);
+      this.#emit('payment.shiftclosed.v1', {
+        shiftId: shift.id,
+        businessDate: shift.businessDate,
+        openedBy: shift.openedBy,
+        openedAt: iso(shift.openedAt),
+        openingFloatCents: shift.openingFloatCents,
+        closedBy: input.by,
+        closedAt: iso(closedAt),
+        cashSalesCents: drawer.cashSalesCents,
+        cashTipsCents: drawer.cashTipsCents,
+        cashRoundingCents: drawer.cashRoundingCents,
+        cashRefundsCents: drawer.cashRefundsCents,
+        cashVoidsCents: drawer.cashVoidsCents,
+        paidInCents: drawer.paidInCents,
+        paidOutCents: drawer.paidOutCents,
+        expectedCents: drawer.expectedCents,
+        countedCents: count.totalCents,
+        differenceCents: count.totalCents - drawer.expectedCents,
+        counted: count.counted,
+        ...(note === null ? {} : { note }),
+        currency: DRAWER_CURRENCY,
+      });
       return this.#summary(closedShift);
     });
+  }
+
+  /** Write an event with the change being made (inside its transaction). */
+  #emit<T extends EventType>(type: T, payload: EventPayloadInputs[T]): void {
+    this.deps.rows.events?.(type, payload);
   }
 
   #shift(id: string): ShiftRow {

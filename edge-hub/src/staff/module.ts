@@ -37,6 +37,7 @@ export function staffModule(options: { roster?: () => RosterEntry[] } = {}): Sta
       });
       const staff = new StaffService(db, ctx.clock);
       if (staff.isEmpty()) await staff.replaceRoster((options.roster ?? demoStaff)());
+      ctx.sessions.checkRoster((p) => staff.holds(p.userId, p.roles));
       service = staff;
       const router = ctx.secureRouter();
       router.post(

@@ -26,6 +26,8 @@ export class HubSessions {
   readonly #key: Uint8Array;
   readonly #revoked = new Map<string, number>();
   readonly #verified = new Map<string, { principal: StaffPrincipal; expiresAt: number }>();
+  /** Whether the holder of a hub session is still on the roster with the same roles. */
+  #holds: ((principal: StaffPrincipal) => boolean) | undefined;
   /** Tokens from the cloud's auth service, when the hub is set up to accept them. */
   #cloud: { verify(token: string): Promise<StaffPrincipal | null> } | undefined;
 
@@ -68,8 +70,24 @@ export class HubSessions {
     this.#cloud = verifier;
   }
 
-  /** The principal of a valid, unexpired, unrevoked token; null for anything else. */
+  /** Check each hub session against the roster as it is now (the staff module sets it). */
+  checkRoster(holds: (principal: StaffPrincipal) => boolean): void {
+    this.#holds = holds;
+  }
+
+  /**
+   * The principal of a valid, unexpired, unrevoked token whose holder is still on the roster
+   * with the same roles; null for anything else.
+   */
   async verify(token: string): Promise<StaffPrincipal | null> {
+    const principal = await this.#verify(token);
+    if (principal && this.#holds && !principal.sessionId.startsWith('cloud:')) {
+      return this.#holds(principal) ? principal : null;
+    }
+    return principal;
+  }
+
+  async #verify(token: string): Promise<StaffPrincipal | null> {
     if (token.length > 4_096) return null;
     // A terminal sends the same token with every request: its signature is checked once, and
     // expiry and revocation on every use.

@@ -1,6 +1,6 @@
 import type { Schema, SqliteDatabase } from '@pos/kit';
+import { hashPin, PIN_PATTERN, verifyPin } from '@pos/kit/pin';
 import { hasRole } from './access.js';
-import { hashPin, PIN_PATTERN, verifyPin } from './pin.js';
 import { STAFF_ROLES, type StaffRole } from './sessions.js';
 import { AttemptThrottle } from './throttle.js';
 
@@ -38,6 +38,14 @@ export interface RosterEntry {
   pin: string;
 }
 
+/** A member of the roster the cloud sends: the PIN only as its hash. */
+export interface HashedRosterEntry {
+  id: string;
+  name: string;
+  roles: StaffRole[];
+  pinHash: string;
+}
+
 export type PinCheck =
   | { ok: true; staff: StaffMember }
   | { ok: false; reason: 'unknown-pin' | 'locked'; retryAfterMs?: number };
@@ -61,6 +69,8 @@ interface Row {
  */
 export class StaffService implements Approvals {
   readonly #throttle: AttemptThrottle;
+  /** Active members' roles by id, for `holds`; rebuilt after the roster changes. */
+  #current: Map<string, string> | undefined;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -95,6 +105,42 @@ export class StaffService implements Approvals {
         insert.run(e.id, e.name, JSON.stringify(e.roles), e.pinHash, this.clock());
       }
     })();
+    this.#current = undefined;
+  }
+
+  /**
+   * Replace the roster with the cloud's (hashed PINs, through sync), in one transaction. An
+   * empty roster is refused: applying it would lock every member of staff out of the tills.
+   */
+  replaceHashedRoster(members: readonly HashedRosterEntry[]): void {
+    if (members.length === 0) throw new Error('an empty roster would sign everyone out');
+    for (const m of members) {
+      if (m.roles.length === 0 || m.roles.some((r) => !STAFF_ROLES.includes(r)))
+        throw new Error(`bad roles for ${m.name}`);
+      if (!/^\$(scrypt|argon2id)\$/.test(m.pinHash)) throw new Error(`bad PIN hash for ${m.name}`);
+    }
+    const insert = this.db.prepare(
+      'INSERT INTO staff (id, name, roles, pin_hash, active, updated_at) VALUES (?, ?, ?, ?, 1, ?)',
+    );
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM staff').run();
+      for (const m of members)
+        insert.run(m.id, m.name, JSON.stringify(m.roles), m.pinHash, this.clock());
+    })();
+    this.#current = undefined;
+  }
+
+  /**
+   * Whether a session still stands: its holder is on the roster, active, with the same roles
+   * (someone removed or demoted in the cloud is signed out at the next request).
+   */
+  holds(userId: string, roles: readonly StaffRole[]): boolean {
+    this.#current ??= new Map(
+      this.list()
+        .filter((m) => m.active)
+        .map((m) => [m.id, [...m.roles].sort().join(',')]),
+    );
+    return this.#current.get(userId) === [...roles].sort().join(',');
   }
 
   list(): StaffMember[] {

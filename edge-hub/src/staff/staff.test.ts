@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@pos/kit';
+import { hashPin, verifyPin } from '@pos/kit/pin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubConfigFromEnv } from '../config.js';
 import { type Hub, startHub } from '../hub.js';
 import { staffModule } from './module.js';
-import { hashPin, verifyPin } from './pin.js';
 
 let hub: Hub;
 let dir: string;

@@ -1,12 +1,13 @@
 import { EVENT_TYPES, type EventType } from '@pos/contracts';
 import { AppError, handle } from '@pos/kit';
 import { SyncClient } from '@pos/sync/client/index';
-import type { Change } from '@pos/sync/protocol';
+import type { Change, ChangeTopic } from '@pos/sync/protocol';
 import { z } from 'zod';
 import type { HubModule } from '../hub.js';
 import type { MenuService } from '../menu/menu-service.js';
 import { ServiceStore } from '../service-store.js';
 import type { Access } from '../staff/access.js';
+import type { ChangeApplier } from './appliers.js';
 import { SqliteSyncState, SqliteUpstreamQueue, syncHubSchema } from './store.js';
 
 /** The inbox consumer that numbers the hub's events for the cloud. */
@@ -17,8 +18,17 @@ export const UPSTREAM_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) =>
   /^(order|payment|inventory|kds)\./.test(t),
 );
 
+/**
+ * What the hub does with each topic of the change feed but menus (rosters, config, loyalty
+ * rules). Each payload is whole by itself; an applier throws on one it cannot use (it is then
+ * logged and skipped, not retried: the cloud checked it, so it is a fault to fix there).
+ */
+export type ChangeAppliers = Partial<Record<Exclude<ChangeTopic, 'menu'>, ChangeApplier>>;
+
 export interface SyncModuleOptions {
   menu: () => MenuService;
+  /** Appliers for the other topics, looked up when a change arrives. */
+  changes?: () => ChangeAppliers;
   /** Backoff and polling, shorter in tests. */
   client?: {
     backoff?: { minMs: number; maxMs: number };
@@ -84,8 +94,27 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
             menuVersion: options.menu().version(),
             pendingEvents: Math.max(0, queue.last() - Number(state.get('acked') ?? 0)),
           }),
-          applyChange: (change: Change) => {
-            if (change.topic !== 'menu') return;
+          applyChange: async (change: Change) => {
+            if (change.topic !== 'menu') {
+              const apply = options.changes?.()[change.topic];
+              if (!apply) return;
+              try {
+                await apply(change.payload, { replay: false });
+                // Kept whole, to apply again at start (its caps and rates live in memory).
+                if (change.topic === 'store-config')
+                  state.set('storeConfig', JSON.stringify(change.payload));
+                ctx.logger.info(
+                  { topic: change.topic, cursor: change.cursor },
+                  'sync: change applied',
+                );
+              } catch (err) {
+                ctx.logger.error(
+                  { err: (err as Error).message, topic: change.topic, cursor: change.cursor },
+                  'sync: change from the cloud refused',
+                );
+              }
+              return;
+            }
             // Until the cloud's first menu arrives the hub runs the one it was installed with.
             const first = state.get('cloudMenuVersion') === undefined;
             const result = options.menu().applyVersion(change.payload, { replaceLocal: first });
@@ -99,6 +128,18 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
             }
           },
         });
+        const savedConfig = state.get('storeConfig');
+        const applyConfig = options.changes?.()['store-config'];
+        if (savedConfig && applyConfig) {
+          try {
+            await applyConfig(JSON.parse(savedConfig), { replay: true });
+          } catch (err) {
+            ctx.logger.error(
+              { err: (err as Error).message },
+              'sync: saved store config not applied',
+            );
+          }
+        }
         await store.consume(
           SYNC_UPSTREAM_CONSUMER,
           UPSTREAM_EVENTS,

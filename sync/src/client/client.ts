@@ -34,7 +34,8 @@ export type SyncStateKey =
   | 'storeId'
   | 'acked'
   | 'cursor'
-  | 'cloudMenuVersion';
+  | 'cloudMenuVersion'
+  | 'storeConfig';
 
 /** Where the client keeps its position (survives restarts). */
 export interface SyncStateStore {
@@ -106,6 +107,7 @@ export class SyncClient {
   readonly #fetch: typeof fetch;
   #running = false;
   #wake: (() => void) | undefined;
+  readonly #sleepers = new Set<() => void>();
   #pullAbort: AbortController | undefined;
   #loops: Promise<void>[] = [];
   #state: SyncState;
@@ -227,19 +229,23 @@ export class SyncClient {
     }
   }
 
+  /**
+   * Wait `ms`, or less when woken (new events, "sync now", stop). Both loops may be asleep at
+   * once; waking wakes each sleeper still waiting, and a sleep that has ended is forgotten, so
+   * waking costs the same however long the hub has run.
+   */
   #sleep(ms: number): Promise<void> {
     if (!this.#running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        if (this.#wake === done) this.#wake = undefined;
+        this.#sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      const previous = this.#wake;
+      this.#sleepers.add(done);
       this.#wake = () => {
-        previous?.();
-        done();
+        for (const sleeper of [...this.#sleepers]) sleeper();
       };
     });
   }
@@ -342,5 +348,24 @@ export class SyncClient {
       this.#o.state.set('cursor', String(change.cursor));
     }
     return answer.changes.length > 0 ? 'more' : 'idle';
+  }
+
+  /**
+   * A read from the cloud sync service with this store's credential (a loyalty lookup), beside
+   * the push and pull: it leaves the link's state alone. Throws when the hub is not enrolled,
+   * when no answer comes within `timeoutMs`, and with `status` and `body` on an answer not 2xx.
+   */
+  async cloudGet(
+    path: string,
+    signal?: AbortSignal,
+    timeoutMs = 4_000,
+  ): Promise<Record<string, unknown>> {
+    if (!this.enrolled) throw new Error('this hub is not enrolled with the cloud');
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return this.#call(path, {
+      method: 'GET',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      timeoutMs,
+    });
   }
 }

@@ -1,7 +1,34 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@pos/kit';
-import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
+import type { SqlDatabase, SqlExecutor, SqlSchema } from '@pos/kit/sql';
 import type { Change, ChangesResponse, ChangeTopic } from '../protocol.js';
+
+/**
+ * The newest payload of each topic that is whole by itself (a store's roster, its config, the
+ * loyalty rules), per store or `*` for all: what a hub enrolling later starts from, and what
+ * the portal shows as in force.
+ */
+export const feedSchema: SqlSchema = {
+  component: 'sync-feed',
+  migrations: [
+    {
+      version: 1,
+      name: 'newest payload per store and topic',
+      up: `
+        CREATE TABLE feed_latest (
+          scope TEXT NOT NULL,
+          topic TEXT NOT NULL,
+          payload JSONB NOT NULL,
+          updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          PRIMARY KEY (scope, topic)
+        );
+      `,
+    },
+  ],
+};
+
+/** `feed_latest.scope` for what every store receives. */
+const ALL_STORES = '*';
 
 /**
  * The change feed hubs pull (ARCHITECTURE "Sync", down): rows by cursor, for one store or for
@@ -23,6 +50,53 @@ export class ChangeFeed {
       topic,
       JSON.stringify(payload),
     ]);
+  }
+
+  /**
+   * Keep `payload` as the newest of its topic for the store (or all stores) and add it to the
+   * feed, in the caller's transaction. A store not provisioned yet receives it when it enrols.
+   */
+  async publish(
+    tx: SqlExecutor,
+    storeId: string | null,
+    topic: ChangeTopic,
+    payload: unknown,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO feed_latest (scope, topic, payload) VALUES ($1, $2, $3)
+       ON CONFLICT (scope, topic) DO UPDATE SET payload = EXCLUDED.payload, updated_at = now()`,
+      [storeId ?? ALL_STORES, topic, JSON.stringify(payload)],
+    );
+    const known =
+      storeId === null ||
+      Boolean(await tx.maybeOne('SELECT 1 FROM stores WHERE store_id = $1', [storeId]));
+    if (known) await this.add(tx, storeId, topic, payload);
+  }
+
+  /** The newest payload of a topic for a store (its own, else every store's), if any. */
+  async latest(tx: SqlExecutor, storeId: string, topic: ChangeTopic): Promise<unknown> {
+    const row = await tx.maybeOne<{ payload: unknown }>(
+      `SELECT payload FROM feed_latest WHERE topic = $2 AND scope IN ($1, $3)
+       ORDER BY scope = $1 DESC LIMIT 1`,
+      [storeId, topic, ALL_STORES],
+    );
+    if (!row) return undefined;
+    return typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+  }
+
+  /** For a store that has just enrolled: its newest roster and config, at the head of its feed. */
+  async seed(tx: SqlExecutor, storeId: string): Promise<void> {
+    const rows = await tx.query<{ topic: ChangeTopic; payload: unknown }>(
+      'SELECT topic, payload FROM feed_latest WHERE scope = $1 ORDER BY topic',
+      [storeId],
+    );
+    for (const row of rows)
+      await this.add(
+        tx,
+        storeId,
+        row.topic,
+        typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+      );
   }
 
   announce(): void {

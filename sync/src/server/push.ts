@@ -2,7 +2,8 @@ import { parseEvent } from '@pos/contracts';
 import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import type { HubState, PushResponse, SyncedEvent } from '../protocol.js';
-import { applyBatchToReadModel } from './read-model.js';
+import { applyParsedBatchToReadModel } from './read-model.js';
+import { applyShiftEvents } from './shifts.js';
 
 /**
  * Apply one batch of a store's events (ARCHITECTURE "Sync", the Replicache pattern): in one
@@ -39,71 +40,67 @@ export async function applyBatch(
         );
       }
     }
-    const checked = fresh.map((event) => {
+    // Each event checked against its contract; one that breaks it is kept with the reason but
+    // neither applied nor fanned out. The batch is then stored and queued for the bus in one
+    // statement. An event already held (the same event under a second sequence number, from a
+    // hub restored from a backup) is applied once, its number used up; so is an event sent twice
+    // in one batch. The outbox takes each valid event's JSON verbatim (a `json` column keeps its
+    // text as written), in Sequence order, which the relay keeps on the bus.
+    const seen = new Set<string>();
+    const rows = fresh.map((event, n) => {
       const envelope = { ...event, StoreId: storeId };
       const parsed = parseEvent(envelope);
-      const invalid = parsed.ok
-        ? null
-        : parsed.issues
-            .map((i) => `${i.path}: ${i.message}`)
-            .join('; ')
-            .slice(0, 1_000);
-      return { event, envelope, parsed, invalid };
+      const id = event.EventId.toLowerCase();
+      const once = !seen.has(id);
+      seen.add(id);
+      return {
+        n,
+        sequence: event.Sequence,
+        event_id: id,
+        event_type: event.EventType,
+        correlation_id: event.CorrelationId,
+        occurred_at: event.Timestamp,
+        envelope,
+        invalid_reason: parsed.ok
+          ? null
+          : parsed.issues
+              .map((i) => `${i.path}: ${i.message}`)
+              .join('; ')
+              .slice(0, 1_000),
+        published: parsed.ok && once ? parsed.event : null,
+      };
     });
-    // The batch in one statement; an event already held (the same event under a second
-    // sequence number, from a hub restored from a backup) is applied once, its number used up.
     const stored = new Set<string>();
-    if (checked.length > 0) {
-      const rows = await tx.query<{ event_id: string }>(
-        `INSERT INTO received_events (store_id, sequence, event_id, event_type, correlation_id,
-                                      occurred_at, envelope, invalid_reason)
-         SELECT $1, r.sequence, r.event_id, r.event_type, r.correlation_id, r.occurred_at,
-                r.envelope, r.invalid_reason
-           FROM jsonb_to_recordset($2::jsonb) AS r(sequence bigint, event_id uuid,
-                event_type text, correlation_id uuid, occurred_at timestamptz,
-                envelope jsonb, invalid_reason text)
-         ON CONFLICT (event_id) DO NOTHING RETURNING event_id::text`,
-        [
-          storeId,
-          JSON.stringify(
-            checked.map(({ event, envelope, invalid }) => ({
-              sequence: event.Sequence,
-              event_id: event.EventId,
-              event_type: event.EventType,
-              correlation_id: event.CorrelationId,
-              occurred_at: event.Timestamp,
-              envelope,
-              invalid_reason: invalid,
-            })),
-          ),
-        ],
+    if (rows.length > 0) {
+      const inserted = await tx.query<{ event_id: string }>(
+        `WITH r AS MATERIALIZED (
+           SELECT * FROM json_to_recordset($2::json) AS r(n integer, sequence bigint,
+                  event_id uuid, event_type text, correlation_id uuid, occurred_at timestamptz,
+                  envelope jsonb, invalid_reason text, published json)
+         ), stored AS (
+           INSERT INTO received_events (store_id, sequence, event_id, event_type, correlation_id,
+                                        occurred_at, envelope, invalid_reason)
+           SELECT $1, r.sequence, r.event_id, r.event_type, r.correlation_id, r.occurred_at,
+                  r.envelope, r.invalid_reason
+             FROM r
+           ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+         ), queued AS (
+           INSERT INTO sync_outbox (event_id, event_type, envelope)
+           SELECT r.event_id, r.event_type, r.published::text
+             FROM r JOIN stored USING (event_id)
+            WHERE r.published IS NOT NULL
+            ORDER BY r.n
+         )
+         SELECT event_id::text FROM stored`,
+        [storeId, JSON.stringify(rows)],
       );
-      for (const row of rows) stored.add(row.event_id.toLowerCase());
+      for (const row of inserted) stored.add(row.event_id.toLowerCase());
     }
-    const accepted = checked.flatMap(({ event, parsed }) =>
-      parsed.ok && stored.has(event.EventId.toLowerCase()) ? [parsed.event] : [],
+    const accepted = rows.flatMap(({ event_id, published }) =>
+      published && stored.has(event_id) ? [published] : [],
     );
-    await applyBatchToReadModel(tx, storeId, accepted);
-    if (accepted.length > 0) {
-      // In Sequence order, which the relay keeps on the bus.
-      await tx.query(
-        `INSERT INTO sync_outbox (event_id, event_type, envelope)
-         SELECT r.event_id, r.event_type, r.envelope
-           FROM jsonb_to_recordset($1::jsonb) AS r(n integer, event_id uuid, event_type text,
-                envelope text)
-          ORDER BY r.n`,
-        [
-          JSON.stringify(
-            accepted.map((e, n) => ({
-              n,
-              event_id: e.EventId,
-              event_type: e.EventType,
-              envelope: JSON.stringify(e),
-            })),
-          ),
-        ],
-      );
-    }
+    await applyParsedBatchToReadModel(tx, storeId, accepted);
+    await applyShiftEvents(tx, storeId, accepted);
     const lastFresh = fresh.at(-1);
     if (lastFresh) last = lastFresh.Sequence;
     await recordSeen(tx, storeId, last, state);

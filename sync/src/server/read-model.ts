@@ -1,4 +1,5 @@
 import {
+  type AnyEvent,
   type Cents,
   cents,
   EVENT_PAYLOAD_SCHEMAS,
@@ -6,7 +7,6 @@ import {
   type EventPayloads,
   type OrderLineItem,
   Timestamp,
-  type VoidedLine,
 } from '@pos/contracts';
 import { type SqlExecutor, type SqlSchema, sqlState } from '@pos/kit/sql';
 import { z } from 'zod';
@@ -131,6 +131,18 @@ export const readModelSchema: SqlSchema = {
         CREATE INDEX sales_refunds_payment ON sales_refunds (store_id, payment_id);
       `,
     },
+    {
+      version: 2,
+      name: 'order lines without a foreign key to their order',
+      // Like voids, payments and refunds, lines are keyed by their own order and store without
+      // a foreign key: a batch writes its orders' rows before their lines, and orders are never
+      // deleted. The per-line check's plan is fixed on a connection's first use, when the table
+      // may be nearly empty, and then scanned the whole table for every line.
+      up: `
+        ALTER TABLE sales_order_lines
+          DROP CONSTRAINT IF EXISTS sales_order_lines_store_id_order_id_fkey;
+      `,
+    },
   ],
 };
 
@@ -171,28 +183,6 @@ type OrderStatus =
   | 'cancelled'
   | 'payment-failed';
 
-type Applier<T extends keyof EventPayloads> = (
-  tx: SqlExecutor,
-  e: Applied,
-  payload: EventPayloads[T],
-) => Promise<void>;
-
-type Appliers = { [T in HandledType]: Applier<T> };
-
-type HandledType =
-  | 'order.created.v1'
-  | 'order.modified.v1'
-  | 'order.confirmed.v1'
-  | 'order.preparing.v1'
-  | 'order.ready.v1'
-  | 'order.pickedup.v1'
-  | 'order.cancelled.v1'
-  | 'order.paymentfailed.v1'
-  | 'payment.completed.v1'
-  | 'payment.failed.v1'
-  | 'payment.refundprocessed.v1'
-  | 'payment.tipadjusted.v1';
-
 /** The events that only move an order's status, and the status they move it to. */
 const STATUS_EVENTS = {
   'order.confirmed.v1': 'confirmed',
@@ -202,33 +192,164 @@ const STATUS_EVENTS = {
   'order.pickedup.v1': 'completed',
   'order.cancelled.v1': 'cancelled',
   'order.paymentfailed.v1': 'payment-failed',
-} as const satisfies Partial<Record<HandledType, OrderStatus>>;
+} as const satisfies Partial<Record<keyof EventPayloads, OrderStatus>>;
 
-const statusOf = (type: string): OrderStatus | undefined =>
-  (STATUS_EVENTS as Partial<Record<string, OrderStatus>>)[type];
+type StatusType = keyof typeof STATUS_EVENTS;
+
+type HandledType =
+  | StatusType
+  | 'order.created.v1'
+  | 'order.modified.v1'
+  | 'payment.completed.v1'
+  | 'payment.failed.v1'
+  | 'payment.refundprocessed.v1'
+  | 'payment.tipadjusted.v1';
+
+/** A row for one of the batch statements below, in the column names of its recordset. */
+type Row = Record<string, string | number | boolean | null>;
+
+/**
+ * A batch's changes gathered by the rows they touch, so that each kind is written by one
+ * statement however many events of the batch carry it.
+ */
+interface Changes {
+  /** order.created: the order's own fields, its amounts and 'open'. */
+  created: Row[];
+  /** order.modified: the order's amounts after the change. */
+  amounts: Row[];
+  statuses: Row[];
+  /** Lines of order.created and order.modified. */
+  lines: Row[];
+  /** Voids of order.modified, one row per event and line. */
+  voids: Row[];
+  completed: Row[];
+  failed: Row[];
+  tips: Row[];
+  refunds: Row[];
+}
+
+type Collector<T extends HandledType> = (c: Changes, e: Applied, p: EventPayloads[T]) => void;
 
 /** A status event: the order moves to `status` as of the event's time. */
 const toStatus =
-  (status: OrderStatus): Applier<HandledType> =>
-  (tx, e, payload) =>
-    writeStatuses(tx, e.storeId, [statusRow(e, (payload as { orderId: string }).orderId, status)]);
+  (status: OrderStatus): Collector<StatusType> =>
+  (c, e, p) => {
+    c.statuses.push({
+      order_id: p.orderId,
+      status,
+      status_final: status === 'completed' || status === 'cancelled',
+      status_at: e.at,
+      status_event_id: e.eventId,
+    });
+  };
 
-const APPLIERS: Appliers = {
+function addLines(c: Changes, orderId: string, lines: readonly OrderLineItem[]): void {
+  for (const l of lines)
+    c.lines.push({
+      order_id: orderId,
+      order_item_id: l.orderItemId,
+      menu_item_id: l.menuItemId,
+      name: l.name,
+      category_id: l.categoryId,
+      quantity: l.quantity,
+      unit_price_cents: l.unitPriceCents,
+      line_total_cents: l.lineTotalCents,
+    });
+}
+
+type OrderAmounts = Pick<
+  EventPayloads['order.created.v1'],
+  'subtotalCents' | 'discountCents' | 'taxCents' | 'serviceChargeCents' | 'totalCents' | 'currency'
+>;
+
+const amountsRow = (e: Applied, orderId: string, a: OrderAmounts): Row => ({
+  order_id: orderId,
+  at: e.at,
+  event_id: e.eventId,
+  currency: a.currency,
+  subtotal_cents: a.subtotalCents,
+  discount_cents: a.discountCents,
+  tax_cents: a.taxCents,
+  service_charge_cents: a.serviceChargeCents,
+  total_cents: a.totalCents,
+});
+
+const COLLECTORS: { [T in HandledType]: Collector<T> } = {
   ...(Object.fromEntries(
     Object.entries(STATUS_EVENTS).map(([type, status]) => [type, toStatus(status)]),
-  ) as { [T in keyof typeof STATUS_EVENTS]: Applier<T> }),
-  'order.created.v1': applyOrderCreated,
-  'order.modified.v1': applyOrderModified,
-  'payment.completed.v1': applyPaymentCompleted,
-  'payment.failed.v1': applyPaymentFailed,
-  'payment.refundprocessed.v1': applyRefund,
-  'payment.tipadjusted.v1': applyTipAdjusted,
+  ) as { [T in StatusType]: Collector<T> }),
+  'order.created.v1': (c, e, p) => {
+    c.created.push({
+      ...amountsRow(e, p.orderId, p),
+      order_number: p.orderNumber,
+      order_type: p.orderType,
+      business_date: p.businessDate,
+    });
+    addLines(c, p.orderId, p.items);
+  },
+  'order.modified.v1': (c, e, p) => {
+    c.amounts.push(amountsRow(e, p.orderId, p));
+    addLines(c, p.orderId, p.added);
+    // An event's voids of one line count together; the same event again voids nothing more.
+    const byItem = new Map<string, number>();
+    for (const v of p.voided)
+      byItem.set(v.orderItemId, (byItem.get(v.orderItemId) ?? 0) + v.quantity);
+    for (const [orderItemId, quantity] of byItem)
+      c.voids.push({
+        order_id: p.orderId,
+        order_item_id: orderItemId,
+        event_id: e.eventId,
+        quantity,
+      });
+  },
+  'payment.completed.v1': (c, e, p) => {
+    c.completed.push({
+      payment_id: p.paymentId,
+      order_id: p.orderId,
+      tender: p.tender,
+      amount_cents: p.amountCents,
+      currency: p.currency,
+      completed_at: p.completedAt,
+      tip_cents: p.tipCents,
+      event_id: e.eventId,
+    });
+  },
+  'payment.failed.v1': (c, e, p) => {
+    c.failed.push({
+      payment_id: p.paymentId,
+      order_id: p.orderId,
+      tender: p.tender,
+      amount_cents: p.amountCents,
+      currency: p.currency,
+      at: e.at,
+      event_id: e.eventId,
+    });
+  },
+  'payment.refundprocessed.v1': (c, e, p) => {
+    c.refunds.push({
+      refund_id: p.refundId,
+      payment_id: p.paymentId,
+      order_id: p.orderId,
+      amount_cents: p.amountCents,
+      voided: p.voided === true,
+      processed_at: e.at,
+    });
+  },
+  'payment.tipadjusted.v1': (c, e, p) => {
+    c.tips.push({
+      payment_id: p.paymentId,
+      order_id: p.orderId,
+      tip_cents: p.tipCents,
+      at: p.at,
+      event_id: e.eventId,
+    });
+  },
 };
 
 const EnvelopeStamp = z.object({ EventId, Timestamp });
 
 function isHandled(type: string): type is HandledType {
-  return Object.hasOwn(APPLIERS, type);
+  return Object.hasOwn(COLLECTORS, type);
 }
 
 /**
@@ -240,59 +361,76 @@ export async function applyToReadModel(
   storeId: string,
   event: ReadModelEvent,
 ): Promise<void> {
-  const checked = validated(storeId, event);
-  if (checked)
-    await (APPLIERS[checked.type] as Applier<HandledType>)(
-      tx,
-      checked.applied,
-      checked.payload as never,
-    );
+  await applyBatchToReadModel(tx, storeId, [event]);
 }
 
 /**
- * Apply a batch of accepted events. Because every event is applied the same whatever arrived
- * before or after it, the status events (most of a day's traffic) are reduced to the latest
- * per order and written in one statement; the rest are applied one by one.
+ * Apply a batch of accepted events of `storeId`, inside the caller's transaction: the same rows
+ * as applying them one by one in any order. The batch's changes are gathered by the rows they
+ * touch and each kind is written by one statement (a handful per batch, whatever its size);
+ * where several events of the batch set the same value (an order's status or amounts, a
+ * payment's tip), the statement keeps the latest of them, as applying them in turn would.
  */
 export async function applyBatchToReadModel(
   tx: SqlExecutor,
   storeId: string,
   events: readonly ReadModelEvent[],
 ): Promise<void> {
-  const latest = new Map<string, StatusRow>();
+  const changes = noChanges();
   for (const event of events) {
-    const status = statusOf(event.EventType);
-    if (status === undefined) {
-      await applyToReadModel(tx, storeId, event);
-      continue;
-    }
     const checked = validated(storeId, event);
-    if (!checked) continue;
-    const row = statusRow(
-      checked.applied,
-      (checked.payload as { orderId: string }).orderId,
-      status,
-    );
-    const held = latest.get(row.order_id);
-    if (!held || statusAfter(row, held)) latest.set(row.order_id, row);
+    if (checked) gather(changes, checked.type, checked.applied, checked.payload);
   }
-  await writeStatuses(tx, storeId, [...latest.values()]);
+  await write(tx, storeId, changes);
 }
 
-interface StatusRow {
-  order_id: string;
-  status: OrderStatus;
-  status_final: boolean;
-  status_at: string;
-  status_event_id: string;
+/**
+ * `applyBatchToReadModel` for events already checked against their contracts (`parseEvent`,
+ * as the push does for every event it stores): their payloads are not checked a second time.
+ */
+export async function applyParsedBatchToReadModel(
+  tx: SqlExecutor,
+  storeId: string,
+  events: readonly AnyEvent[],
+): Promise<void> {
+  const changes = noChanges();
+  for (const e of events) {
+    if (isHandled(e.EventType))
+      gather(changes, e.EventType, { storeId, eventId: e.EventId, at: e.Timestamp }, e.Payload);
+  }
+  await write(tx, storeId, changes);
 }
 
-/** The order PostgreSQL compares `(status_final, status_at, status_event_id)` in. */
-function statusAfter(a: StatusRow, b: StatusRow): boolean {
-  if (a.status_final !== b.status_final) return a.status_final;
-  const at = Date.parse(a.status_at) - Date.parse(b.status_at);
-  if (at !== 0) return at > 0;
-  return a.status_event_id.toLowerCase() > b.status_event_id.toLowerCase();
+function noChanges(): Changes {
+  return {
+    created: [],
+    amounts: [],
+    statuses: [],
+    lines: [],
+    voids: [],
+    completed: [],
+    failed: [],
+    tips: [],
+    refunds: [],
+  };
+}
+
+function gather(changes: Changes, type: HandledType, applied: Applied, payload: unknown): void {
+  (COLLECTORS[type] as Collector<HandledType>)(changes, applied, payload as never);
+}
+
+async function write(tx: SqlExecutor, storeId: string, changes: Changes): Promise<void> {
+  // Orders before their lines, voids before the lines they count in.
+  await writeCreated(tx, storeId, changes.created);
+  await writeAmounts(tx, storeId, changes.amounts);
+  await writeStatuses(tx, storeId, changes.statuses);
+  await insertVoids(tx, storeId, changes.voids);
+  await insertLines(tx, storeId, changes.lines);
+  await refreshVoided(tx, storeId, changes.voids);
+  await writeCompleted(tx, storeId, changes.completed);
+  await writeFailed(tx, storeId, changes.failed);
+  await writeTips(tx, storeId, changes.tips);
+  await insertRefunds(tx, storeId, changes.refunds);
 }
 
 function validated(
@@ -315,158 +453,32 @@ function validated(
   };
 }
 
+// Each statement below takes its rows as one JSON array (`jsonb_to_recordset`). Where a row of
+// the table may be set by several rows of the batch (DO UPDATE may touch a row only once per
+// statement), `DISTINCT ON` keeps the one that compares highest the way the table's own
+// comparison does, so PostgreSQL decides "later" alike within a batch and across batches.
+
+const AMOUNTS = [
+  'currency',
+  'subtotal_cents',
+  'discount_cents',
+  'tax_cents',
+  'service_charge_cents',
+  'total_cents',
+];
+const AMOUNT_TYPES = `currency text, subtotal_cents bigint, discount_cents bigint,
+  tax_cents bigint, service_charge_cents bigint, total_cents bigint`;
+const TOTALS = [...AMOUNTS, 'totals_at', 'totals_event_id'];
+const STATUS = ['status', 'status_final', 'status_at', 'status_event_id'];
+
 // ---- orders ----
 
-async function ensureOrder(tx: SqlExecutor, e: Applied, orderId: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO sales_orders (store_id, order_id) VALUES ($1, $2)
-     ON CONFLICT (store_id, order_id) DO NOTHING`,
-    [e.storeId, orderId],
-  );
-}
-
-function statusRow(e: Applied, orderId: string, status: OrderStatus): StatusRow {
-  return {
-    order_id: orderId,
-    status,
-    status_final: status === 'completed' || status === 'cancelled',
-    status_at: e.at,
-    status_event_id: e.eventId,
-  };
-}
-
 /**
- * Move each order to its row's status unless it already has a final status or a later one; an
- * order's row is created if this is the first event of it to arrive. One statement; at most
- * one row per order.
+ * order.created: what only it carries; its amounts unless a later order.modified gave them
+ * already; 'open' unless a later status arrived first.
  */
-async function writeStatuses(
-  tx: SqlExecutor,
-  storeId: string,
-  rows: readonly StatusRow[],
-): Promise<void> {
+async function writeCreated(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO sales_orders AS o (store_id, order_id, status, status_final, status_at, status_event_id)
-     SELECT $1, r.order_id, r.status, r.status_final, r.status_at, r.status_event_id
-       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, status text, status_final boolean,
-            status_at timestamptz, status_event_id uuid)
-     ON CONFLICT (store_id, order_id) DO UPDATE
-        SET status = excluded.status, status_final = excluded.status_final,
-            status_at = excluded.status_at, status_event_id = excluded.status_event_id
-      WHERE o.status_at IS NULL
-         OR (o.status_final, o.status_at, o.status_event_id)
-            < (excluded.status_final, excluded.status_at, excluded.status_event_id)`,
-    [storeId, JSON.stringify(rows)],
-  );
-}
-
-type OrderAmounts = Pick<
-  EventPayloads['order.created.v1'],
-  'subtotalCents' | 'discountCents' | 'taxCents' | 'serviceChargeCents' | 'totalCents' | 'currency'
->;
-
-/** Take the order's amounts from this event unless a later event already gave them. */
-async function setAmounts(
-  tx: SqlExecutor,
-  e: Applied,
-  orderId: string,
-  a: OrderAmounts,
-): Promise<void> {
-  await tx.query(
-    `UPDATE sales_orders
-        SET currency = $3, subtotal_cents = $4, discount_cents = $5, tax_cents = $6,
-            service_charge_cents = $7, total_cents = $8, totals_at = $9, totals_event_id = $10
-      WHERE store_id = $1 AND order_id = $2
-        AND (totals_at IS NULL
-             OR (totals_at, totals_event_id) < ($9::timestamptz, $10::uuid))`,
-    [
-      e.storeId,
-      orderId,
-      a.currency,
-      a.subtotalCents,
-      a.discountCents,
-      a.taxCents,
-      a.serviceChargeCents,
-      a.totalCents,
-      e.at,
-      e.eventId,
-    ],
-  );
-}
-
-async function insertLines(
-  tx: SqlExecutor,
-  e: Applied,
-  orderId: string,
-  lines: readonly OrderLineItem[],
-): Promise<void> {
-  if (lines.length === 0) return;
-  const rows = lines.map((l) => ({
-    order_item_id: l.orderItemId,
-    menu_item_id: l.menuItemId,
-    name: l.name,
-    category_id: l.categoryId,
-    quantity: l.quantity,
-    unit_price_cents: l.unitPriceCents,
-    line_total_cents: l.lineTotalCents,
-  }));
-  // A line is added once, by order.created or order.modified, and never changes afterwards.
-  await tx.query(
-    `INSERT INTO sales_order_lines (store_id, order_id, order_item_id, menu_item_id, name,
-                                    category_id, quantity, unit_price_cents, line_total_cents,
-                                    voided_quantity)
-     SELECT $1, $2, l.order_item_id, l.menu_item_id, l.name, l.category_id, l.quantity,
-            l.unit_price_cents, l.line_total_cents,
-            LEAST(l.quantity, coalesce((SELECT sum(v.quantity)::integer FROM sales_line_voids v
-              WHERE v.store_id = $1 AND v.order_id = $2 AND v.order_item_id = l.order_item_id), 0))
-       FROM jsonb_to_recordset($3::jsonb) AS l(order_item_id uuid, menu_item_id text, name text,
-            category_id text, quantity integer, unit_price_cents bigint, line_total_cents bigint)
-     ON CONFLICT (store_id, order_id, order_item_id) DO NOTHING`,
-    [e.storeId, orderId, JSON.stringify(rows)],
-  );
-}
-
-async function insertVoids(
-  tx: SqlExecutor,
-  e: Applied,
-  orderId: string,
-  voided: readonly VoidedLine[],
-): Promise<void> {
-  if (voided.length === 0) return;
-  const byItem = new Map<string, number>();
-  for (const v of voided) byItem.set(v.orderItemId, (byItem.get(v.orderItemId) ?? 0) + v.quantity);
-  const rows = [...byItem].map(([order_item_id, quantity]) => ({ order_item_id, quantity }));
-  await tx.query(
-    `INSERT INTO sales_line_voids (store_id, order_id, order_item_id, event_id, quantity)
-     SELECT $1, $2, v.order_item_id, $3, v.quantity
-       FROM jsonb_to_recordset($4::jsonb) AS v(order_item_id uuid, quantity integer)
-     ON CONFLICT (store_id, event_id, order_item_id) DO NOTHING`,
-    [e.storeId, orderId, e.eventId, JSON.stringify(rows)],
-  );
-}
-
-/** Recount each line's voided quantity from the voids, whichever arrived first. */
-async function refreshVoided(tx: SqlExecutor, e: Applied, orderId: string): Promise<void> {
-  await tx.query(
-    `UPDATE sales_order_lines l
-        SET voided_quantity = LEAST(l.quantity, v.quantity)
-       FROM (SELECT order_item_id, sum(quantity)::integer AS quantity
-               FROM sales_line_voids WHERE store_id = $1 AND order_id = $2
-              GROUP BY order_item_id) v
-      WHERE l.store_id = $1 AND l.order_id = $2 AND l.order_item_id = v.order_item_id
-        AND l.voided_quantity <> LEAST(l.quantity, v.quantity)`,
-    [e.storeId, orderId],
-  );
-}
-
-async function applyOrderCreated(
-  tx: SqlExecutor,
-  e: Applied,
-  p: EventPayloads['order.created.v1'],
-): Promise<void> {
-  // One upsert: what only order.created carries; its amounts unless a later order.modified
-  // gave them already; 'open' unless a later status arrived first.
   const newerTotals = `(o.totals_at IS NULL OR (o.totals_at, o.totals_event_id) < (excluded.totals_at, excluded.totals_event_id))`;
   const newerStatus = `(o.status_at IS NULL OR (o.status_final, o.status_at, o.status_event_id) < (false, excluded.status_at, excluded.status_event_id))`;
   const amount = (column: string) =>
@@ -475,154 +487,218 @@ async function applyOrderCreated(
     `${column} = CASE WHEN ${newerStatus} THEN excluded.${column} ELSE o.${column} END`;
   await tx.query(
     `INSERT INTO sales_orders AS o (store_id, order_id, order_number, order_type, business_date,
-                                    created_at, currency, subtotal_cents, discount_cents, tax_cents,
-                                    service_charge_cents, total_cents, totals_at, totals_event_id,
-                                    status, status_final, status_at, status_event_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $6, $13, 'open', false, $6, $13)
+                                    created_at, ${AMOUNTS.join(', ')}, totals_at, totals_event_id,
+                                    ${STATUS.join(', ')})
+     SELECT DISTINCT ON (r.order_id) $1, r.order_id, r.order_number, r.order_type,
+            r.business_date, r.at, ${AMOUNTS.map((c) => `r.${c}`).join(', ')}, r.at, r.event_id,
+            'open', false, r.at, r.event_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, order_number integer,
+            order_type text, business_date date, at timestamptz, event_id uuid, ${AMOUNT_TYPES})
+      ORDER BY r.order_id, r.at DESC, r.event_id DESC
      ON CONFLICT (store_id, order_id) DO UPDATE
         SET order_number = excluded.order_number, order_type = excluded.order_type,
             business_date = excluded.business_date, created_at = excluded.created_at,
-            ${['currency', 'subtotal_cents', 'discount_cents', 'tax_cents', 'service_charge_cents', 'total_cents', 'totals_at', 'totals_event_id'].map(amount).join(', ')},
-            ${['status', 'status_final', 'status_at', 'status_event_id'].map(status).join(', ')}`,
-    [
-      e.storeId,
-      p.orderId,
-      p.orderNumber,
-      p.orderType,
-      p.businessDate,
-      e.at,
-      p.currency,
-      p.subtotalCents,
-      p.discountCents,
-      p.taxCents,
-      p.serviceChargeCents,
-      p.totalCents,
-      e.eventId,
-    ],
+            ${TOTALS.map(amount).join(', ')},
+            ${STATUS.map(status).join(', ')}`,
+    [storeId, JSON.stringify(rows)],
   );
-  // Lines come with any voids that arrived before them already counted.
-  await insertLines(tx, e, p.orderId, p.items);
 }
 
-async function applyOrderModified(
-  tx: SqlExecutor,
-  e: Applied,
-  p: EventPayloads['order.modified.v1'],
-): Promise<void> {
-  await ensureOrder(tx, e, p.orderId);
-  await setAmounts(tx, e, p.orderId, p);
-  await insertLines(tx, e, p.orderId, p.added);
-  await insertVoids(tx, e, p.orderId, p.voided);
-  await refreshVoided(tx, e, p.orderId);
+/**
+ * order.modified: take the order's amounts from the latest event unless a later one gave them
+ * already; the order's row is created if this is the first event of it to arrive.
+ */
+async function writeAmounts(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO sales_orders AS o (store_id, order_id, ${AMOUNTS.join(', ')}, totals_at,
+                                    totals_event_id)
+     SELECT DISTINCT ON (r.order_id) $1, r.order_id, ${AMOUNTS.map((c) => `r.${c}`).join(', ')},
+            r.at, r.event_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, at timestamptz, event_id uuid,
+            ${AMOUNT_TYPES})
+      ORDER BY r.order_id, r.at DESC, r.event_id DESC
+     ON CONFLICT (store_id, order_id) DO UPDATE
+        SET ${TOTALS.map((c) => `${c} = excluded.${c}`).join(', ')}
+      WHERE o.totals_at IS NULL
+         OR (o.totals_at, o.totals_event_id) < (excluded.totals_at, excluded.totals_event_id)`,
+    [storeId, JSON.stringify(rows)],
+  );
+}
+
+/**
+ * Move each order to its latest status unless it already has a final status or a later one;
+ * an order's row is created if this is the first event of it to arrive.
+ */
+async function writeStatuses(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO sales_orders AS o (store_id, order_id, ${STATUS.join(', ')})
+     SELECT DISTINCT ON (r.order_id) $1, r.order_id, ${STATUS.map((c) => `r.${c}`).join(', ')}
+       FROM jsonb_to_recordset($2::jsonb) AS r(order_id uuid, status text, status_final boolean,
+            status_at timestamptz, status_event_id uuid)
+      ORDER BY r.order_id, r.status_final DESC, r.status_at DESC, r.status_event_id DESC
+     ON CONFLICT (store_id, order_id) DO UPDATE
+        SET ${STATUS.map((c) => `${c} = excluded.${c}`).join(', ')}
+      WHERE o.status_at IS NULL
+         OR (o.status_final, o.status_at, o.status_event_id)
+            < (excluded.status_final, excluded.status_at, excluded.status_event_id)`,
+    [storeId, JSON.stringify(rows)],
+  );
+}
+
+/** Voids of order.modified, once per event and line. */
+async function insertVoids(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO sales_line_voids (store_id, order_id, order_item_id, event_id, quantity)
+     SELECT $1, v.order_id, v.order_item_id, v.event_id, v.quantity
+       FROM jsonb_to_recordset($2::jsonb) AS v(order_id uuid, order_item_id uuid, event_id uuid,
+            quantity integer)
+     ON CONFLICT (store_id, event_id, order_item_id) DO NOTHING`,
+    [storeId, JSON.stringify(rows)],
+  );
+}
+
+/**
+ * A line is added once, by order.created or order.modified, and never changes afterwards; it
+ * comes with any voids that arrived before it already counted.
+ */
+async function insertLines(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO sales_order_lines (store_id, order_id, order_item_id, menu_item_id, name,
+                                    category_id, quantity, unit_price_cents, line_total_cents,
+                                    voided_quantity)
+     SELECT $1, l.order_id, l.order_item_id, l.menu_item_id, l.name, l.category_id, l.quantity,
+            l.unit_price_cents, l.line_total_cents,
+            LEAST(l.quantity, coalesce((SELECT sum(v.quantity)::integer FROM sales_line_voids v
+              WHERE v.store_id = $1 AND v.order_id = l.order_id
+                AND v.order_item_id = l.order_item_id), 0))
+       FROM jsonb_to_recordset($2::jsonb) AS l(order_id uuid, order_item_id uuid,
+            menu_item_id text, name text, category_id text, quantity integer,
+            unit_price_cents bigint, line_total_cents bigint)
+     ON CONFLICT (store_id, order_id, order_item_id) DO NOTHING`,
+    [storeId, JSON.stringify(rows)],
+  );
+}
+
+/** Recount the voided quantity of the lines of orders with new voids, whichever came first. */
+async function refreshVoided(tx: SqlExecutor, storeId: string, voids: Row[]): Promise<void> {
+  if (voids.length === 0) return;
+  const orderIds = [...new Set(voids.map((v) => String(v.order_id)))];
+  await tx.query(
+    `UPDATE sales_order_lines l
+        SET voided_quantity = LEAST(l.quantity, v.quantity)
+       FROM (SELECT order_id, order_item_id, sum(quantity)::integer AS quantity
+               FROM sales_line_voids WHERE store_id = $1 AND order_id = ANY($2::uuid[])
+              GROUP BY order_id, order_item_id) v
+      WHERE l.store_id = $1 AND l.order_id = v.order_id AND l.order_item_id = v.order_item_id
+        AND l.voided_quantity <> LEAST(l.quantity, v.quantity)`,
+    [storeId, orderIds],
+  );
 }
 
 // ---- payments ----
 
-async function ensurePayment(
-  tx: SqlExecutor,
-  e: Applied,
-  paymentId: string,
-  orderId: string,
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO sales_payments (store_id, payment_id, order_id) VALUES ($1, $2, $3)
-     ON CONFLICT (store_id, payment_id) DO NOTHING`,
-    [e.storeId, paymentId, orderId],
-  );
-}
-
-/** Take the tip from this event unless a later event (an adjustment) already set it. */
-async function setTip(
-  tx: SqlExecutor,
-  e: Applied,
-  paymentId: string,
-  tipCents: number,
-  at: string,
-): Promise<void> {
-  await tx.query(
-    `UPDATE sales_payments SET tip_cents = $3, tip_at = $4, tip_event_id = $5
-      WHERE store_id = $1 AND payment_id = $2
-        AND (tip_at IS NULL OR (tip_at, tip_event_id) < ($4::timestamptz, $5::uuid))`,
-    [e.storeId, paymentId, tipCents, at, e.eventId],
-  );
-}
-
-async function applyPaymentCompleted(
-  tx: SqlExecutor,
-  e: Applied,
-  p: EventPayloads['payment.completed.v1'],
-): Promise<void> {
-  // One upsert. A completion outranks a failure of the same payment whichever arrives first;
-  // the tip is this one unless a later adjustment set it already.
+/**
+ * payment.completed: a completion outranks a failure of the same payment whichever arrives
+ * first; the tip is this one unless a later adjustment set it already.
+ */
+async function writeCompleted(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
   const newerTip = `(s.tip_at IS NULL OR (s.tip_at, s.tip_event_id) < (excluded.tip_at, excluded.tip_event_id))`;
   const tip = (column: string) =>
     `${column} = CASE WHEN ${newerTip} THEN excluded.${column} ELSE s.${column} END`;
   await tx.query(
     `INSERT INTO sales_payments AS s (store_id, payment_id, order_id, status, tender, amount_cents,
                                       currency, completed_at, tip_cents, tip_at, tip_event_id)
-     VALUES ($1, $2, $3, 'completed', $4, $5, $6, $7, $8, $7, $9)
+     SELECT DISTINCT ON (r.payment_id) $1, r.payment_id, r.order_id, 'completed', r.tender,
+            r.amount_cents, r.currency, r.completed_at, r.tip_cents, r.completed_at, r.event_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(payment_id uuid, order_id uuid, tender text,
+            amount_cents bigint, currency text, completed_at timestamptz, tip_cents bigint,
+            event_id uuid)
+      ORDER BY r.payment_id, r.completed_at DESC, r.event_id DESC
      ON CONFLICT (store_id, payment_id) DO UPDATE
         SET status = 'completed', tender = excluded.tender, amount_cents = excluded.amount_cents,
             currency = excluded.currency, completed_at = excluded.completed_at,
             ${['tip_cents', 'tip_at', 'tip_event_id'].map(tip).join(', ')}`,
-    [
-      e.storeId,
-      p.paymentId,
-      p.orderId,
-      p.tender,
-      p.amountCents,
-      p.currency,
-      p.completedAt,
-      p.tipCents,
-      e.eventId,
-    ],
+    [storeId, JSON.stringify(rows)],
   );
 }
 
-async function applyPaymentFailed(
-  tx: SqlExecutor,
-  e: Applied,
-  p: EventPayloads['payment.failed.v1'],
-): Promise<void> {
-  await ensurePayment(tx, e, p.paymentId, p.orderId);
+/** payment.failed: the payment failed, unless it completed (whichever arrives first). */
+async function writeFailed(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
   await tx.query(
-    `UPDATE sales_payments SET status = 'failed', tender = $3, amount_cents = $4, currency = $5
-      WHERE store_id = $1 AND payment_id = $2 AND status <> 'completed'`,
-    [e.storeId, p.paymentId, p.tender, p.amountCents, p.currency],
+    `INSERT INTO sales_payments AS s (store_id, payment_id, order_id, status, tender, amount_cents,
+                                      currency)
+     SELECT DISTINCT ON (r.payment_id) $1, r.payment_id, r.order_id, 'failed', r.tender,
+            r.amount_cents, r.currency
+       FROM jsonb_to_recordset($2::jsonb) AS r(payment_id uuid, order_id uuid, tender text,
+            amount_cents bigint, currency text, at timestamptz, event_id uuid)
+      ORDER BY r.payment_id, r.at DESC, r.event_id DESC
+     ON CONFLICT (store_id, payment_id) DO UPDATE
+        SET status = 'failed', tender = excluded.tender, amount_cents = excluded.amount_cents,
+            currency = excluded.currency
+      WHERE s.status <> 'completed'`,
+    [storeId, JSON.stringify(rows)],
   );
 }
 
-async function applyRefund(
-  tx: SqlExecutor,
-  e: Applied,
-  p: EventPayloads['payment.refundprocessed.v1'],
-): Promise<void> {
+/** payment.tipadjusted: take the tip from the latest adjustment unless a later one set it. */
+async function writeTips(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO sales_payments AS s (store_id, payment_id, order_id, tip_cents, tip_at,
+                                      tip_event_id)
+     SELECT DISTINCT ON (r.payment_id) $1, r.payment_id, r.order_id, r.tip_cents, r.at,
+            r.event_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(payment_id uuid, order_id uuid, tip_cents bigint,
+            at timestamptz, event_id uuid)
+      ORDER BY r.payment_id, r.at DESC, r.event_id DESC
+     ON CONFLICT (store_id, payment_id) DO UPDATE
+        SET tip_cents = excluded.tip_cents, tip_at = excluded.tip_at,
+            tip_event_id = excluded.tip_event_id
+      WHERE s.tip_at IS NULL OR (s.tip_at, s.tip_event_id) < (excluded.tip_at, excluded.tip_event_id)`,
+    [storeId, JSON.stringify(rows)],
+  );
+}
+
+/**
+ * payment.refundprocessed: each refund once, by its id; the payment's refunded sum and voided
+ * flag recounted from all its refunds (its row created if it has not arrived yet).
+ */
+async function insertRefunds(tx: SqlExecutor, storeId: string, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows);
   await tx.query(
     `INSERT INTO sales_refunds (store_id, refund_id, payment_id, order_id, amount_cents, voided,
                                 processed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     SELECT $1, r.refund_id, r.payment_id, r.order_id, r.amount_cents, r.voided, r.processed_at
+       FROM jsonb_to_recordset($2::jsonb) AS r(refund_id uuid, payment_id uuid, order_id uuid,
+            amount_cents bigint, voided boolean, processed_at timestamptz)
      ON CONFLICT (store_id, refund_id) DO NOTHING`,
-    [e.storeId, p.refundId, p.paymentId, p.orderId, p.amountCents, p.voided === true, e.at],
+    [storeId, json],
   );
-  await ensurePayment(tx, e, p.paymentId, p.orderId);
+  await tx.query(
+    `INSERT INTO sales_payments (store_id, payment_id, order_id)
+     SELECT $1, r.payment_id, r.order_id
+       FROM jsonb_to_recordset($2::jsonb) AS r(payment_id uuid, order_id uuid)
+     ON CONFLICT (store_id, payment_id) DO NOTHING`,
+    [storeId, json],
+  );
   await tx.query(
     `UPDATE sales_payments p
         SET refunded_cents = r.refunded, voided = r.voided
-       FROM (SELECT coalesce(sum(amount_cents) FILTER (WHERE NOT voided), 0)::bigint AS refunded,
+       FROM (SELECT payment_id,
+                    coalesce(sum(amount_cents) FILTER (WHERE NOT voided), 0)::bigint AS refunded,
                     coalesce(bool_or(voided), false) AS voided
-               FROM sales_refunds WHERE store_id = $1 AND payment_id = $2) r
-      WHERE p.store_id = $1 AND p.payment_id = $2`,
-    [e.storeId, p.paymentId],
+               FROM sales_refunds WHERE store_id = $1 AND payment_id = ANY($2::uuid[])
+              GROUP BY payment_id) r
+      WHERE p.store_id = $1 AND p.payment_id = r.payment_id`,
+    [storeId, [...new Set(rows.map((r) => String(r.payment_id)))]],
   );
-}
-
-async function applyTipAdjusted(
-  tx: SqlExecutor,
-  e: Applied,
-  p: EventPayloads['payment.tipadjusted.v1'],
-): Promise<void> {
-  await ensurePayment(tx, e, p.paymentId, p.orderId);
-  await setTip(tx, e, p.paymentId, p.tipCents, p.at);
 }
 
 // ---- sales report ----

@@ -6,10 +6,13 @@ import type { JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { SalesReportError, salesReport } from './read-model.js';
 import { requireManager } from './routes.js';
+import { shiftReport } from './shifts.js';
 
-// Sales reports for the manager portal's dashboard, read from the sync service's read model.
+// Sales and cash-drawer shift reports for the manager portal's dashboard, read from the sync
+// service's read models.
 
 export const SALES_REPORT_PATH = '/api/v1/sync/reports/sales';
+export const SHIFT_REPORT_PATH = '/api/v1/sync/reports/shifts';
 
 /** Longest range one report covers, in days, both ends included (a leap year). */
 export const MAX_REPORT_DAYS = 366;
@@ -39,6 +42,28 @@ const blankAsAbsent = <T extends z.ZodType>(schema: T) =>
     .optional()
     .transform((v) => (v === '' ? undefined : (v as z.output<T> | undefined)));
 
+const RANGE = z.object({ from: ReportDate, to: ReportDate });
+
+/** The range is checked whenever both dates are good, so a bad store is reported with it. */
+const WHEN_DATES_ARE_GOOD = {
+  when: (payload: { value: unknown }) => RANGE.safeParse(payload.value).success,
+};
+
+/** `to` is not before `from`, and the range is at most MAX_REPORT_DAYS days. */
+function checkRange(q: { from: string; to: string }, ctx: z.RefinementCtx): void {
+  const days = (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS + 1;
+  if (Number.isNaN(days)) return;
+  if (days < 1) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+  } else if (days > MAX_REPORT_DAYS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['to'],
+      message: `a report covers at most ${MAX_REPORT_DAYS} days`,
+    });
+  }
+}
+
 export const SalesReportQuerySchema = z
   .object({
     from: ReportDate,
@@ -51,19 +76,13 @@ export const SalesReportQuerySchema = z
     ),
   })
   .strict()
-  .superRefine((q, ctx) => {
-    const days = (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS + 1;
-    if (Number.isNaN(days)) return;
-    if (days < 1) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
-    } else if (days > MAX_REPORT_DAYS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['to'],
-        message: `a report covers at most ${MAX_REPORT_DAYS} days`,
-      });
-    }
-  });
+  .superRefine(checkRange, WHEN_DATES_ARE_GOOD);
+
+/** Business dates from the hubs: a shift is in the range when its business date is. */
+export const ShiftReportQuerySchema = z
+  .object({ from: ReportDate, to: ReportDate, storeId: blankAsAbsent(StoreId) })
+  .strict()
+  .superRefine(checkRange, WHEN_DATES_ARE_GOOD);
 
 /** OpenAPI entries of the report routes, for the service's document (`docs.add(...)`). */
 export const reportRouteDocs: DocumentedRoute[] = [
@@ -76,9 +95,22 @@ export const reportRouteDocs: DocumentedRoute[] = [
     tags: ['reports'],
     query: SalesReportQuerySchema,
   },
+  {
+    method: 'get',
+    path: SHIFT_REPORT_PATH,
+    summary:
+      'Cash-drawer shifts of one store or all stores whose business date is from one date to ' +
+      'another (at most 366 days): opened and closed by whom and when, float, paid-ins and ' +
+      'outs, expected, counted and over/short, with the totals of the period',
+    tags: ['reports'],
+    query: ShiftReportQuerySchema,
+  },
 ];
 
-/** `GET /api/v1/sync/reports/sales?from=&to=&storeId=&timeZone=` */
+/**
+ * `GET /api/v1/sync/reports/sales?from=&to=&storeId=&timeZone=` and
+ * `GET /api/v1/sync/reports/shifts?from=&to=&storeId=`
+ */
 export function reportRoutes(
   app: Express,
   db: SqlDatabase,
@@ -107,6 +139,14 @@ export function reportRoutes(
         }
         throw err;
       }
+    }),
+  );
+  app.get(
+    SHIFT_REPORT_PATH,
+    handle({ query: ShiftReportQuerySchema }, async ({ query }, req) => {
+      await requireManager(req, jwks);
+      const report = await shiftReport(db, query);
+      return { from: query.from, to: query.to, storeId: query.storeId ?? null, ...report };
     }),
   );
 }

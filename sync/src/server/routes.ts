@@ -144,11 +144,13 @@ export function syncRoutes(app: Express, deps: SyncRouteDeps): void {
     handle({ body: EnrolBody }, async ({ body }, _req, res) => {
       const enrolled = await stores.enrol(body.code);
       // The hub starts from the newest menu published to its store.
+      // with its roster and config as they are now.
       const menu = await deps.menus.fetchCurrent(enrolled.storeId);
-      if (menu) {
-        await deps.db.transaction((tx) => feed.add(tx, enrolled.storeId, 'menu', menu));
-        feed.announce();
-      }
+      await deps.db.transaction(async (tx) => {
+        if (menu) await feed.add(tx, enrolled.storeId, 'menu', menu);
+        await feed.seed(tx, enrolled.storeId);
+      });
+      feed.announce();
       res.status(201);
       return enrolled;
     }),

@@ -84,5 +84,14 @@ export const syncSchema: SqlSchema = {
         CREATE INDEX sync_outbox_unpublished ON sync_outbox (seq) WHERE published_at IS NULL;
       `,
     },
+    {
+      version: 3,
+      name: 'received events no longer indexed by publication',
+      // Events reach the bus through `sync_outbox`; `received_events.published_at` stays unset,
+      // so this index held every event received and served no query.
+      up: `
+        DROP INDEX IF EXISTS received_events_unpublished;
+      `,
+    },
   ],
 };

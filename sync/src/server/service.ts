@@ -1,4 +1,4 @@
-import type { AnyEvent, MenuPublishedV1 } from '@pos/contracts';
+import type { AnyEvent } from '@pos/contracts';
 import { parseEvent } from '@pos/contracts';
 import type { SqlDatabase } from '@pos/kit/sql';
 import {
@@ -11,11 +11,15 @@ import {
   startDatabaseService,
 } from '@pos/kit/sql';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { ChangeFeed, MenuFeeder } from './feed.js';
+import { configDocs, configRoutes } from './config-routes.js';
+import { ChangeFeed, feedSchema, MenuFeeder } from './feed.js';
+import { type FeedEntry, feedSources } from './feed-sources.js';
+import { loyaltyRoutes } from './loyalty-routes.js';
 import { readModelSchema } from './read-model.js';
 import { reportRoutes } from './reports-routes.js';
 import { syncDocs, syncRoutes } from './routes.js';
 import { syncSchema } from './schema.js';
+import { shiftsSchema } from './shifts.js';
 import { Stores } from './stores.js';
 
 export const SYNC_SERVICE = 'sync';
@@ -25,6 +29,8 @@ export interface SyncServerOptions {
   menuUrl?: string;
   /** The auth service, whose JWKS checks managers' tokens (`AUTH_URL`). */
   authUrl?: string;
+  /** The loyalty service, which hubs look guests up in through this one (`LOYALTY_URL`). */
+  loyaltyUrl?: string;
   /** Instead of fetching the auth service's JWKS (tests). */
   jwks?: JWTVerifyGetKey;
 }
@@ -42,6 +48,7 @@ export function startSyncServer(
 ): Promise<StartedService> {
   const menuUrl = options.menuUrl ?? runtime.env.MENU_URL;
   const authUrl = options.authUrl ?? runtime.env.AUTH_URL;
+  const loyaltyUrl = options.loyaltyUrl ?? runtime.env.LOYALTY_URL;
   const jwks =
     options.jwks ??
     (authUrl
@@ -55,7 +62,7 @@ export function startSyncServer(
   let wake = () => {};
   return startDatabaseService({
     name: SYNC_SERVICE,
-    schemas: [syncSchema, readModelSchema, cloudInboxSchema],
+    schemas: [syncSchema, feedSchema, readModelSchema, shiftsSchema, cloudInboxSchema],
     runtime,
     // Event batches are bigger than a typical request body.
     bodyLimit: '4mb',
@@ -71,26 +78,27 @@ export function startSyncServer(
         pollMs: 200,
       });
       wake = () => void relay.flush().catch(() => {});
-      // A published menu goes into the feed of each store it was published to.
+      // Published menus, rosters, … go into the feed of the stores they are for.
+      const sources = feedSources({ menus });
       const consumer = new BusConsumer<AnyEvent>({
         bus: opened.bus,
         db,
         consumer: SYNC_SERVICE,
-        bindings: ['menu.published.v1'],
+        bindings: Object.keys(sources),
         parse: (raw) => {
           const r = parseEvent(raw);
           return r.ok
             ? { ok: true, event: r.event as AnyEvent }
             : { ok: false, reason: r.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
         },
-        prepare: async (event) => {
-          if (event.EventType !== 'menu.published.v1') return [];
-          const p = event.Payload as MenuPublishedV1;
-          return menus.fetchPublished(p.menuVersion, p.storeIds);
-        },
+        prepare: async (event) => (await sources[event.EventType]?.prepare(event)) ?? [],
         handle: async (_event, tx, prepared) => {
-          for (const { storeId, document } of prepared as { storeId: string; document: unknown }[])
-            await feed.add(tx, storeId, 'menu', document);
+          for (const entry of prepared as FeedEntry[]) {
+            // Menus are versions, each in the feed; the other topics are whole by themselves.
+            if (entry.topic === 'menu')
+              await feed.add(tx, entry.storeId, entry.topic, entry.payload);
+            else await feed.publish(tx, entry.storeId, entry.topic, entry.payload);
+          }
           feed.announceSoon();
         },
         logger: runtime.logger.child({ part: 'consumer' }),
@@ -109,10 +117,12 @@ export function startSyncServer(
     routes: (app, db) => {
       const { feed, menus } = partsFor(db);
       app.get('/openapi.json', (_req, res) => {
-        res.json(syncDocs().document());
+        res.json(configDocs(syncDocs()).document());
       });
       syncRoutes(app, { db, stores: new Stores(db), feed, menus, jwks, pushed: () => wake() });
+      configRoutes(app, { db, feed, jwks });
       reportRoutes(app, db, jwks);
+      loyaltyRoutes(app, { db, stores: new Stores(db), feed, loyaltyUrl, logger: runtime.logger });
     },
   });
 }

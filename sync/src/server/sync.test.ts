@@ -10,9 +10,9 @@ import {
   type StartedService,
 } from '@pos/kit/sql';
 import { lazyTestDatabase } from '@pos/kit/sql/testing';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSyncServer } from './service.js';
+import { testTokens } from './test-tokens.js';
 
 // The cloud end of sync on PostgreSQL and PGlite: stores and enrolment, batches applied in
 // Sequence order exactly once (repeats skipped, gaps refused), each store writing only its
@@ -26,18 +26,7 @@ afterAll(async () => {
   await pg.dispose();
 });
 
-const keys = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-const jwks = createLocalJWKSet({
-  keys: [{ ...(await exportJWK(keys.publicKey)), alg: 'EdDSA', kid: 'k1' }],
-});
-const tokenFor = (roles: string[]) =>
-  new SignJWT({ roles })
-    .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
-    .setIssuer('pos-system')
-    .setAudience('pos-api')
-    .setSubject(uuidv7())
-    .setExpirationTime('5m')
-    .sign(keys.privateKey);
+const { jwks, tokenFor } = await testTokens();
 
 const targets = [
   {

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { verify as verifyArgon2 } from '@node-rs/argon2';
 
 const scrypt = promisify(scryptCb) as (
   password: string,
@@ -9,10 +10,12 @@ const scrypt = promisify(scryptCb) as (
 ) => Promise<Buffer>;
 
 /**
- * Staff PINs are stored as salted scrypt hashes in PHC string form
- * (`$scrypt$ln=11,r=8,p=1$<salt>$<hash>`), so a roster synced from the cloud can carry other
- * algorithms later without a schema change. A 4–8 digit PIN has little entropy whatever the
- * hash: what protects it is that the roster never leaves the hub and login is throttled.
+ * Staff PINs, hashed by the cloud's auth service and carried to each store's hub in its roster,
+ * are salted scrypt hashes in PHC string form (`$scrypt$ln=11,r=8,p=1$<salt>$<hash>`): cheap
+ * enough that a hub checks a PIN against every member of the roster at sign-in. argon2id PHC
+ * strings are accepted too (PINs set before scrypt was used), at about 50 ms each. A 4–8 digit
+ * PIN has little entropy whatever the hash: what protects it is that the roster goes only to
+ * the store's own hub and that sign-in is throttled.
  */
 const DEFAULT = { ln: 11, r: 8, p: 1 };
 
@@ -25,6 +28,7 @@ export async function hashPin(pin: string): Promise<string> {
 }
 
 export async function verifyPin(pin: string, phc: string): Promise<boolean> {
+  if (phc.startsWith('$argon2id$')) return verifyArgon2(phc, pin).catch(() => false);
   const match = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([\w-]+)\$([\w-]+)$/.exec(phc);
   if (!match) return false;
   const [, ln, r, p, salt, expected] = match as unknown as [
