@@ -124,7 +124,7 @@ export class BusConsumer<E extends ParsedEvent> {
     const rows = await this.o.db.query<{ id: string; envelope: string }>(
       `SELECT id::text AS id, envelope FROM cloud_dead_letters
        WHERE consumer = $1 AND replay_requested_at IS NOT NULL AND replayed_at IS NULL
-       ORDER BY id LIMIT 100`,
+       ORDER BY cloud_dead_letters.id LIMIT 100`,
       [this.o.consumer],
     );
     for (const row of rows) {
@@ -255,7 +255,7 @@ export function listDeadLetters(db: SqlDatabase, consumer: string): Promise<Dead
     `SELECT id::text AS id, event_id AS "eventId", event_type AS "eventType", reason, attempts,
             failed_at::text AS "failedAt", replay_requested_at::text AS "replayRequestedAt",
             replayed_at::text AS "replayedAt"
-     FROM cloud_dead_letters WHERE consumer = $1 ORDER BY id`,
+     FROM cloud_dead_letters WHERE consumer = $1 ORDER BY cloud_dead_letters.id`,
     [consumer],
   );
 }

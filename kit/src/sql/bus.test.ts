@@ -190,6 +190,29 @@ describe('BusConsumer and BusOutboxRelay on the in-process bus', () => {
     await bus.close();
     await db.close();
   });
+  it('publishes in commit order beyond rows 9 and 99 (numeric order, not textual)', async () => {
+    const db = await pglite.database('relay_order_test');
+    await db.query(`CREATE TABLE order_outbox (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL,
+      event_type TEXT NOT NULL, envelope TEXT NOT NULL, published_at TIMESTAMPTZ)`);
+    await db.query(
+      `INSERT INTO order_outbox (event_id, event_type, envelope)
+       SELECT 'e' || n, 'thing.done.v1', json_build_object('id', n)::text
+         FROM generate_series(1, 120) AS n`,
+    );
+    const bus = new MemoryBus();
+    const seen: number[] = [];
+    await bus.subscribe('watcher', ['thing.#'], (d) => {
+      seen.push(JSON.parse(d.body.toString()).id);
+      d.ack();
+    });
+    const relay = new BusOutboxRelay({ db, table: 'order_outbox', bus, logger });
+    await relay.flush();
+    expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    await relay.stop();
+    await bus.close();
+    await db.close();
+  });
+
   it('publishes each outbox row once when flushes and polls overlap', async () => {
     const db = await pglite.database('relay_test');
     await db.query(`CREATE TABLE relay_outbox (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL,
