@@ -7,6 +7,7 @@
  * a process that exits between two snapshots loses its share.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 
 const TICKS_PER_SECOND = 100;
 
@@ -106,4 +107,39 @@ export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot): Record<string,
     used[OTHER_CPU] = Math.round(Math.max(0, rest) * 100) / 100;
   }
   return used;
+}
+
+/**
+ * Run `pids` at a lower CPU priority (`nice`, 0–19) until the returned function puts them back
+ * at 0. Linux keeps a priority per thread, so every thread of each is changed; threads and
+ * processes they start meanwhile inherit it (PostgreSQL's backends from the postmaster). A
+ * process gone meanwhile is passed over.
+ */
+export function lowerPriority(pids: readonly number[], nice: number): () => void {
+  const changed: number[] = [];
+  for (const pid of pids) {
+    let threads: number[];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`).map(Number);
+    } catch {
+      continue; // exited since it was listed
+    }
+    for (const tid of threads) {
+      try {
+        setPriority(tid, nice);
+        changed.push(tid);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+  return () => {
+    for (const pid of changed) {
+      try {
+        setPriority(pid, 0);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
 }

@@ -72,7 +72,7 @@ export class BusOutboxRelay {
           envelope: string;
         }>(
           `SELECT seq::text AS seq, event_id::text AS event_id, event_type, envelope FROM ${this.o.table}
-           WHERE published_at IS NULL ORDER BY ${this.o.table}.seq LIMIT 200`,
+           WHERE published_at IS NULL ORDER BY ${this.o.table}.seq LIMIT 500`,
         );
         if (rows.length === 0) break;
         await this.o.bus.publish(

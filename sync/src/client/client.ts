@@ -94,6 +94,24 @@ class HttpError extends Error {
   }
 }
 
+/** A batch read from the queue and compressed (see `#prepare`). */
+interface PreparedBatch {
+  after: number;
+  rows: { sequence: number; envelope: string }[];
+  events: Promise<Buffer>;
+}
+
+/** A batch sent, its answer awaited. */
+interface InFlight {
+  /** The position it follows. */
+  after: number;
+  events: number;
+  /** Its last sequence. */
+  last: number;
+  started: number;
+  answer: Promise<PushResponse>;
+}
+
 /**
  * The hub end of sync. Pushes the upstream queue in order, in batches bounded in count and
  * bytes, gzipped; moves its confirmed position only to what the cloud says it holds, so a lost
@@ -114,6 +132,7 @@ export class SyncClient {
   #lastSuccessAt: number | undefined;
   #lastError: { message: string; at: number } | undefined;
   #rate: number | undefined;
+  #inFlight: InFlight[] = [];
 
   constructor(options: SyncClientOptions) {
     this.#o = options;
@@ -285,21 +304,71 @@ export class SyncClient {
     return body;
   }
 
-  /** One batch up. 'more' when a full batch went, so the next follows at once. */
-  async #pushPass(): Promise<'more' | 'idle'> {
-    const acked = this.#acked();
-    const rows = this.#o.queue.after(acked, MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
-    const started = this.#clock();
-    const body = `{"events":[${rows.map((r) => r.envelope).join(',')}],"state":${JSON.stringify(this.#o.hubState())}}`;
-    let answer: PushResponse;
-    try {
-      answer = (await this.#call('/api/v1/sync/push', {
+  /**
+   * The events after `after` read from the queue and compressed: the first gzip member of a
+   * push body, `{"events":[…]`. The hub's state follows at send time as a second member (a gzip
+   * stream may hold several, decompressed as one), so what it says is current when it is sent.
+   */
+  #prepare(after: number): PreparedBatch {
+    const rows = this.#o.queue.after(after, MAX_BATCH_EVENTS, MAX_BATCH_BYTES);
+    const events = gzip(`{"events":[${rows.map((r) => r.envelope).join(',')}]`);
+    return { after, rows, events };
+  }
+
+  /**
+   * Send a prepared batch. The hub's state goes with it, saying what will wait behind this batch
+   * once the cloud holds it. An answer that comes when nobody waits for it any more (the batch
+   * before it failed) still moves the position forward.
+   */
+  #send(batch: PreparedBatch): InFlight {
+    const last = batch.rows.at(-1)?.sequence ?? batch.after;
+    const answer = (async () => {
+      const hub = {
+        ...this.#o.hubState(),
+        pendingEvents: Math.max(0, this.#o.queue.last() - last),
+      };
+      const state = gzip(`,"state":${JSON.stringify(hub)}}`);
+      const body = Buffer.concat([await batch.events, await state]);
+      return (await this.#call('/api/v1/sync/push', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-        body: await gzip(body),
+        body,
         timeoutMs: 30_000,
       })) as unknown as PushResponse;
+    })();
+    answer.then((a) => this.#confirm(a.lastSequence)).catch(() => {});
+    return { after: batch.after, events: batch.rows.length, last, started: this.#clock(), answer };
+  }
+
+  /** Move the confirmed position forward to what the cloud says it holds. */
+  #confirm(cloudPosition: number) {
+    const position = Math.min(cloudPosition, this.#o.queue.last());
+    if (position > this.#acked()) this.#o.state.set('acked', String(position));
+  }
+
+  /**
+   * One batch up. 'more' when a full batch went, so the next follows at once. While the cloud
+   * applies one batch the next is read, compressed and sent (two on the way at most), so that
+   * catching up after an outage keeps the cloud busy rather than waiting on the round trip; the
+   * cloud applies them in order whichever reaches it first. The position moves only on answers.
+   */
+  async #pushPass(): Promise<'more' | 'idle'> {
+    const acked = this.#acked();
+    if (this.#inFlight[0]?.after !== acked) this.#inFlight = [this.#send(this.#prepare(acked))];
+    const head = this.#inFlight[0] as InFlight;
+    if (this.#inFlight.length === 1 && head.events > 0 && this.#o.queue.last() > head.last) {
+      // Once the head is on its way (the read blocks the event loop for a moment).
+      setImmediate(() => {
+        if (this.#running && this.#inFlight.length === 1 && this.#inFlight[0] === head)
+          this.#inFlight.push(this.#send(this.#prepare(head.last)));
+      });
+    }
+    let answer: PushResponse;
+    try {
+      answer = await head.answer;
     } catch (err) {
+      // What was sent behind it is left to its own answer.
+      this.#inFlight = [];
       if (
         err instanceof HttpError &&
         err.status === 409 &&
@@ -316,11 +385,12 @@ export class SyncClient {
       }
       throw err;
     }
-    this.#o.state.set('acked', String(Math.min(answer.lastSequence, this.#o.queue.last())));
+    this.#inFlight.shift();
+    this.#confirm(answer.lastSequence);
     this.#succeeded();
-    const elapsed = Math.max(1, this.#clock() - started);
-    this.#rate = rows.length > 0 ? Math.round((rows.length * 1000) / elapsed) : undefined;
-    return rows.length >= MAX_BATCH_EVENTS || this.#o.queue.last() > this.#acked()
+    const elapsed = Math.max(1, this.#clock() - head.started);
+    this.#rate = head.events > 0 ? Math.round((head.events * 1000) / elapsed) : undefined;
+    return head.events >= MAX_BATCH_EVENTS || this.#o.queue.last() > this.#acked()
       ? 'more'
       : 'idle';
   }

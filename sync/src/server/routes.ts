@@ -6,7 +6,7 @@ import { type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { PushRequest } from '../protocol.js';
 import type { ChangeFeed, MenuFeeder } from './feed.js';
-import { applyBatch } from './push.js';
+import { applyBatch, StorePositions } from './push.js';
 import type { Stores } from './stores.js';
 
 const CreateStore = z
@@ -116,6 +116,7 @@ export function syncDocs(): OpenApi {
 
 export function syncRoutes(app: Express, deps: SyncRouteDeps): void {
   const { stores, feed } = deps;
+  const positions = new StorePositions();
   app.get(
     '/api/v1/sync/stores',
     handle({}, async (_input, req) => {
@@ -159,7 +160,7 @@ export function syncRoutes(app: Express, deps: SyncRouteDeps): void {
     '/api/v1/sync/push',
     handle({ body: PushRequest }, async ({ body }, req) => {
       const store = await stores.authenticate(req);
-      const result = await applyBatch(deps.db, store.store_id, body.events, body.state);
+      const result = await applyBatch(deps.db, positions, store.store_id, body.events, body.state);
       if (result.applied > 0) deps.pushed();
       return result;
     }),

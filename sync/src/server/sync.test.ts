@@ -242,6 +242,27 @@ for (const target of targets) {
       expect(fannedOut.filter((id) => events.some((e) => e.EventId === id))).toHaveLength(6);
     });
 
+    it('applies a batch that reaches it before the one it follows once that one is in', async () => {
+      // A hub sends its next batch while the cloud applies the last; the two may race.
+      const storeId = `slipway-${target.kind}`;
+      const credential = await provision(storeId);
+      const events = Array.from({ length: 6 }, (_, i) => orderEvent(storeId, i + 1));
+      const from = fannedOut.length;
+      const second = call('POST', '/api/v1/sync/push', { events: events.slice(3) }, credential);
+      await new Promise((r) => setTimeout(r, 150));
+      const first = await call(
+        'POST',
+        '/api/v1/sync/push',
+        { events: events.slice(0, 3) },
+        credential,
+      );
+      expect(first.body).toEqual({ lastSequence: 3, applied: 3, skipped: 0 });
+      expect((await second).body).toEqual({ lastSequence: 6, applied: 3, skipped: 0 });
+      await expect
+        .poll(() => fannedOut.slice(from).filter((id) => events.some((e) => e.EventId === id)))
+        .toEqual(events.map((e) => e.EventId));
+    });
+
     it('keeps an event whose payload breaks its contract without fanning it out', async () => {
       const storeId = `dock-${target.kind}`;
       const credential = await provision(storeId);
