@@ -272,6 +272,7 @@ function receiptEffects(rows: PaymentStore, options: PaymentModuleOptions): Paym
         tipCents: tips,
         tipLine: payment.tender === 'card' && payment.status === 'authorised' && !payment.offline,
         ...(openDrawer ? { openDrawer } : {}),
+        whenOrderArrives: true,
       });
     },
     reprint(order, by) {

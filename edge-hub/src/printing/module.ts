@@ -46,8 +46,29 @@ export interface PrintingModule extends HubModule {
 }
 
 /** The running printing service: queue, configuration and layouts. */
+/** A guest receipt to print (see `Printing.printReceipt`). */
+export interface ReceiptRequest {
+  orderId: string;
+  jobKey: string;
+  cashier: string;
+  tenders: ReceiptTender[];
+  tipCents?: number;
+  tipLine?: boolean;
+  openDrawer?: { reason: string; by: string };
+  printerId?: string;
+  /** When the order has not reached the printers yet, print it once it does. */
+  whenOrderArrives?: boolean;
+}
+
+/** How long a payment's receipt waits for its order to reach the printers. */
+const RECEIPT_WAIT_MS = 60_000;
+
 export class Printing {
   queue: PrintQueue;
+  readonly #waitingForOrder = new Map<
+    string,
+    { request: ReceiptRequest; timer: NodeJS.Timeout }[]
+  >();
 
   constructor(
     readonly ctx: HubContext,
@@ -108,21 +129,13 @@ export class Printing {
    * taken so far; a cash sale opens the drawer with the same job. Undefined when the order has
    * not reached the printers or no receipt printer is set up (the payment stands regardless).
    */
-  printReceipt(r: {
-    orderId: string;
-    jobKey: string;
-    cashier: string;
-    tenders: ReceiptTender[];
-    tipCents?: number;
-    tipLine?: boolean;
-    openDrawer?: { reason: string; by: string };
-    printerId?: string;
-  }): PrintJob | undefined {
+  printReceipt(r: ReceiptRequest): PrintJob | undefined {
     const copy = this.rows.orderCopy<OrderCopy>(r.orderId);
     const printerId = r.printerId ?? this.config.receiptPrinterId;
     const settings = this.config.printers.find((x) => x.id === printerId);
     if (!copy || !settings) {
       if (r.openDrawer) this.kickDrawer(r.openDrawer.reason, r.openDrawer.by);
+      if (!copy && settings && r.whenOrderArrives) this.#awaitOrder(r);
       return undefined;
     }
     const layout = this.layout(settings.id) as LayoutOptions;
@@ -154,6 +167,38 @@ export class Printing {
         { ...layout, ...drawer },
       ),
     });
+  }
+
+  /**
+   * A payment may be taken before the order's own event has reached the printers (the two
+   * travel apart on the hub's bus): its receipt is printed when the order arrives, the drawer
+   * having opened at once. A receipt still waiting after `RECEIPT_WAIT_MS` is given up and
+   * logged (it can be printed again from the order).
+   */
+  #awaitOrder(r: ReceiptRequest) {
+    const { openDrawer: _opened, ...request } = r;
+    const waiting = this.#waitingForOrder.get(r.orderId) ?? [];
+    const timer = setTimeout(() => {
+      this.#waitingForOrder.delete(r.orderId);
+      this.ctx.logger.warn(
+        { orderId: r.orderId },
+        'receipt not printed: the order never reached the printers',
+      );
+    }, RECEIPT_WAIT_MS);
+    timer.unref();
+    waiting.push({ request, timer });
+    this.#waitingForOrder.set(r.orderId, waiting);
+  }
+
+  /** The order's copy is stored: print the receipts that waited for it. */
+  orderArrived(orderId: string): void {
+    const waiting = this.#waitingForOrder.get(orderId);
+    if (!waiting) return;
+    this.#waitingForOrder.delete(orderId);
+    for (const { request, timer } of waiting) {
+      clearTimeout(timer);
+      this.printReceipt(request);
+    }
   }
 
   /** Kick the cash drawer open and log who and why. Undefined when no printer has a drawer. */
@@ -268,6 +313,7 @@ export function printingModule(options: PrintingModuleOptions = {}): PrintingMod
           const copy = copyFromCreated(payload);
           rows.saveOrderCopy(copy.orderId, copy, now);
           p.enqueueTickets(copy, payload.items, 'new', event.EventId);
+          p.orderArrived(copy.orderId);
         } else if (event.EventType === 'order.modified.v1') {
           const payload = event.Payload as OrderModifiedV1;
           const before = rows.orderCopy<OrderCopy>(payload.orderId);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cents } from '@pos/contracts';
 import { demoPrintingConfig, startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   startTestHub,
   type TestHub,
 } from '../testing/hub-harness.js';
+import type { PrintingModule } from './module.js';
 
 let receipt: VirtualPrinter;
 let kitchen: VirtualPrinter;
@@ -125,6 +127,31 @@ describe('kitchen tickets and receipts', () => {
     expect(check?.text).toMatch(/Classic\s+Cheeseburger/);
     expect(check?.text).toMatch(/TOTAL/i);
     expect(check?.commands).toEqual(expect.arrayContaining(['init', 'qr', 'cut']));
+  });
+
+  it('prints a receipt asked for before its order reached the printers once the order does', async () => {
+    // A cash payment taken the moment the order was sent: its receipt request reaches the
+    // printers before the order's own event does.
+    const printing = (t.modules.find((m) => m.name === 'printing') as PrintingModule).printing();
+    receipt.clear();
+    const id = randomUUID();
+    printing.printReceipt({
+      orderId: id,
+      jobKey: `receipt:${randomUUID()}`,
+      cashier: 'Sam',
+      tenders: [{ kind: 'cash', amountCents: cents(5_000), tenderedCents: cents(5_000) }],
+      openDrawer: { reason: 'cash sale', by: 'sam' },
+      whenOrderArrives: true,
+    });
+    // The drawer opens at once, for the change.
+    await eventually(() => receipt.jobs().some((j) => j.commands.includes('drawer:pin2')));
+    expect(receipt.jobs().some((j) => /TOTAL/i.test(j.text))).toBe(false);
+    const o = await order([burger], { id });
+    await eventually(() => receipt.jobs().some((j) => j.text.includes(`Order #${o.number}`)));
+    const receipts = receipt.jobs().filter((j) => /TOTAL/i.test(j.text));
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.text).toMatch(/Classic\s+Cheeseburger/);
+    expect(receipts[0]?.commands).not.toContain('drawer:pin2');
   });
 
   it('opens the drawer for a manager only, and logs it', async () => {
