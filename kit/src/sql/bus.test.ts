@@ -213,6 +213,20 @@ describe('BusConsumer and BusOutboxRelay on the in-process bus', () => {
     await db.close();
   });
 
+  it('lists dead letters in the order they failed past the tenth', async () => {
+    const db = await pglite.database('dead_letter_order_test');
+    await migrateAll(db, [cloudInboxSchema]);
+    await db.query(
+      `INSERT INTO cloud_dead_letters (consumer, event_id, event_type, envelope, reason, attempts)
+       SELECT 'orderly', 'e' || n, 'thing.done.v1', '{}', 'failed', 3 FROM generate_series(1, 12) AS n`,
+    );
+    const letters = await listDeadLetters(db, 'orderly');
+    expect(letters.map((l) => l.eventId)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `e${i + 1}`),
+    );
+    await db.close();
+  });
+
   it('publishes each outbox row once when flushes and polls overlap', async () => {
     const db = await pglite.database('relay_test');
     await db.query(`CREATE TABLE relay_outbox (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL,
