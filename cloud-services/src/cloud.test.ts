@@ -128,7 +128,14 @@ describe('startCloud with a data directory', () => {
       menu: { menu: [] },
       loyalty: { loyalty: [], 'cloud-inbox': [] },
       notification: { notification: [], 'cloud-inbox': [] },
-      sync: { sync: [], sales: [], 'sync-shifts': [], 'sync-feed': [], 'cloud-inbox': [] },
+      sync: {
+        sync: [],
+        sales: [],
+        'sync-shifts': [],
+        'sync-online': [],
+        'sync-feed': [],
+        'cloud-inbox': [],
+      },
     });
   });
 });

@@ -57,6 +57,8 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { prefix: '/api/v1/sync/push', upstream: 'sync', read: 'public', write: 'public' },
   { prefix: '/api/v1/sync/changes', upstream: 'sync', read: 'public', write: 'public' },
   { prefix: '/api/v1/sync/loyalty', upstream: 'sync', read: 'public', write: 'public' },
+  // Guests see the stores and their menus without an account.
+  { prefix: '/api/v1/online', upstream: 'sync', read: 'public', write: 'public' },
   // Stores, their hubs and the sales they synced are for managers.
   { prefix: '/api/v1/sync/stores', upstream: 'sync', read: MANAGERS, write: ['owner', 'manager'] },
   { prefix: '/api/v1/sync/reports', upstream: 'sync', read: MANAGERS, write: MANAGERS },

@@ -13,9 +13,12 @@ import { SqliteSyncState, SqliteUpstreamQueue, syncHubSchema } from './store.js'
 /** The inbox consumer that numbers the hub's events for the cloud. */
 export const SYNC_UPSTREAM_CONSUMER = 'sync-upstream';
 
-/** What the cloud needs from a store: its orders, payments, stock and kitchen timings. */
-export const UPSTREAM_EVENTS: readonly EventType[] = EVENT_TYPES.filter((t) =>
-  /^(order|payment|inventory|kds)\./.test(t),
+/**
+ * What the cloud needs from a store: its orders, payments, stock and kitchen timings, and the
+ * items it takes off (86) or puts back, which guests ordering online must not be offered.
+ */
+export const UPSTREAM_EVENTS: readonly EventType[] = EVENT_TYPES.filter(
+  (t) => /^(order|payment|inventory|kds)\./.test(t) || t === 'menu.itemavailabilitychanged.v1',
 );
 
 /**

@@ -189,6 +189,15 @@ export class MenuFeeder {
     return documents;
   }
 
+  /**
+   * The newest menu published to a store, with its prices, or undefined when none is; throws
+   * when the menu service cannot be asked.
+   */
+  async current(storeId: string): Promise<unknown> {
+    if (!this.menuUrl) throw new Error('MENU_URL is not set: the sync service cannot fetch menus');
+    return this.#fetch(`/api/v1/menu/stores/${storeId}/current`);
+  }
+
   /** The newest menu published to a store (for a hub that just enrolled), if any. */
   async fetchCurrent(storeId: string): Promise<unknown> {
     if (!this.menuUrl) return undefined;

@@ -2,6 +2,7 @@ import { type AnyEvent, parseEvent } from '@pos/contracts';
 import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import type { HubState, PushResponse, SyncedEvent } from '../protocol.js';
+import { applyAvailabilityEvents } from './online.js';
 import { applyParsedBatchToReadModel } from './read-model.js';
 import { applyShiftEvents } from './shifts.js';
 
@@ -168,6 +169,7 @@ export async function applyStoreBatch(
     const applied = accepted.filter((e) => stored.has(e.EventId.toLowerCase()));
     await applyParsedBatchToReadModel(tx, storeId, applied);
     await applyShiftEvents(tx, storeId, applied);
+    await applyAvailabilityEvents(tx, storeId, applied);
     const lastFresh = fresh.at(-1);
     if (lastFresh) last = lastFresh.Sequence;
     await recordSeen(tx, storeId, last, state);

@@ -15,6 +15,7 @@ import { configDocs, configRoutes } from './config-routes.js';
 import { ChangeFeed, feedSchema, MenuFeeder } from './feed.js';
 import { type FeedEntry, feedSources } from './feed-sources.js';
 import { loyaltyRoutes } from './loyalty-routes.js';
+import { onlineDocs, onlineRoutes, onlineSchema, StoreDirectory } from './online.js';
 import { readModelSchema } from './read-model.js';
 import { reportRoutes } from './reports-routes.js';
 import { syncDocs, syncRoutes } from './routes.js';
@@ -62,7 +63,14 @@ export function startSyncServer(
   let wake = () => {};
   return startDatabaseService({
     name: SYNC_SERVICE,
-    schemas: [syncSchema, feedSchema, readModelSchema, shiftsSchema, cloudInboxSchema],
+    schemas: [
+      syncSchema,
+      feedSchema,
+      readModelSchema,
+      shiftsSchema,
+      onlineSchema,
+      cloudInboxSchema,
+    ],
     runtime,
     // Event batches are bigger than a typical request body.
     bodyLimit: '4mb',
@@ -117,12 +125,13 @@ export function startSyncServer(
     routes: (app, db) => {
       const { feed, menus } = partsFor(db);
       app.get('/openapi.json', (_req, res) => {
-        res.json(configDocs(syncDocs()).document());
+        res.json(onlineDocs(configDocs(syncDocs())).document());
       });
       syncRoutes(app, { db, stores: new Stores(db), feed, menus, jwks, pushed: () => wake() });
       configRoutes(app, { db, feed, jwks });
       reportRoutes(app, db, jwks);
       loyaltyRoutes(app, { db, stores: new Stores(db), feed, loyaltyUrl, logger: runtime.logger });
+      onlineRoutes(app, new StoreDirectory(db, menus));
     },
   });
 }
