@@ -1,5 +1,5 @@
+import { type PricedOrder, priceOrder } from '@pos/contracts';
 import type { OrderRecord } from './order-store.js';
-import { type PricedOrder, priceOrder } from './pricing.js';
 
 /** Price what is left of an order (voided quantities removed) and write the figures onto it. */
 export function repriceOrder(order: OrderRecord): PricedOrder {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AnyEvent, uuidv7 } from '@pos/contracts';
+import { type AnyEvent, type ResolvedLine, resolveLines, uuidv7 } from '@pos/contracts';
 import { AppError, type FieldError } from '@pos/kit';
 import type { InventoryPort, MenuCatalog, OrderDirectory, ReservationLine } from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
@@ -12,7 +12,6 @@ import type {
   ItemInput,
   ModifyOrderInput,
 } from './order-input.js';
-import { type ResolvedLine, resolveLines } from './order-lines.js';
 import { repriceOrder, searchText } from './order-pricing.js';
 import type { ItemRecord, OrderRecord, OrderStore } from './order-store.js';
 import { canCancel, canModify, type OrderStatus, transition } from './status.js';

@@ -1,6 +1,5 @@
+import type { Discount, ResolvedLine } from '@pos/contracts';
 import type { Schema, SqliteDatabase } from '@pos/kit';
-import type { ResolvedLine } from './order-lines.js';
-import type { Discount } from './pricing.js';
 import type { OrderStatus } from './status.js';
 
 export const orderSchema: Schema = {

@@ -1,6 +1,5 @@
-import { type Cents, cents } from '@pos/contracts';
+import { allocateProportionally, type Cents, cents, splitEvenly } from '@pos/contracts';
 import type { FieldError } from '@pos/kit';
-import { allocateProportionally, splitEvenly } from '../orders/pricing.js';
 import type { PayableLine, PayableOrder } from '../ports.js';
 import type { CategoryAmount, Split } from './payment-store.js';
 

@@ -1,6 +1,6 @@
-import { applyBasisPoints, type Cents, cents } from '@pos/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { applyBasisPoints, type Cents, cents } from '../money.js';
 import {
   allocateProportionally,
   type Discount,

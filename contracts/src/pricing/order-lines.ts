@@ -1,6 +1,15 @@
-import type { MenuDocument, MenuItem, Modifier, ModifierGroup } from '@pos/contracts';
-import type { FieldError } from '@pos/kit';
+import type { MenuDocument, MenuItem, Modifier, ModifierGroup } from '../menu.js';
 import type { Discount } from './pricing.js';
+
+/**
+ * One wrong field of a request. The same shape as `FieldError` in `@pos/kit`, which maps it to
+ * problem+json; defined here because contracts depends on nothing but zod.
+ */
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `items.0.quantity`; empty for the whole body. */
+  field: string;
+  message: string;
+}
 
 export interface RequestedLine {
   id: string;

@@ -1,5 +1,5 @@
-import { MenuDocument } from '@pos/contracts';
 import { describe, expect, it } from 'vitest';
+import { MenuDocument } from '../menu.js';
 import { type RequestedLine, resolveLines } from './order-lines.js';
 
 const menu = MenuDocument.parse({

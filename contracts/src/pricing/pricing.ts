@@ -1,4 +1,4 @@
-import { applyBasisPoints, type Cents, cents } from '@pos/contracts';
+import { applyBasisPoints, type Cents, cents } from '../money.js';
 
 // Order pricing: a pure function of the lines, their discounts, the order discount and the
 // service charge. Everything is integer cents; percentages are whole basis points
