@@ -115,9 +115,10 @@ describe('startCloud with a data directory', () => {
       loyalty: { loyalty: [1, 2, 3], 'cloud-inbox': [1, 2] },
       notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
       sync: {
-        sync: [1, 2, 3],
+        sync: [1, 2, 3, 4],
         sales: [1, 2],
         'sync-shifts': [1],
+        'sync-online': [1],
         'sync-feed': [1],
         'cloud-inbox': [1, 2],
       },

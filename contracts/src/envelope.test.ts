@@ -45,7 +45,11 @@ describe('EVENT_TYPES', () => {
           'modified',
           // Beyond the seed: a paid-first order's failed payment (saga compensation, §7.4).
           'paymentfailed',
+          // Beyond the seed: an online order the store's hub could not take (§10).
+          'onlinerejected',
         ].map((e) => `order.${e}.v1`),
+        // Beyond the seed: an online order paid for, on its way to the store (§10).
+        'online.orderpaid.v1',
         // Beyond the seed: a card tip adjusted after authorisation; a receipt asked for by email.
         ...[
           'initiated',

@@ -68,6 +68,27 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
   'order.pickedup.v1': [
     { why: 'numeric user', changes: [['completedBy', 42]], path: 'completedBy' },
   ],
+  'order.onlinerejected.v1': [
+    { why: 'unknown reason', changes: [['reason', 'because']], path: 'reason' },
+    { why: 'no message', changes: [['message', ' ']], path: 'message' },
+  ],
+  'online.orderpaid.v1': [
+    { why: 'no items', changes: [['items', []]], path: 'items' },
+    { why: 'quantity 100', changes: [['items.0.quantity', 100]], path: 'items.0.quantity' },
+    { why: 'takeout', changes: [['orderType', 'takeout']], path: 'orderType' },
+    { why: 'dine-in without a table', changes: [['orderType', 'dine-in']], path: 'tableId' },
+    {
+      why: 'payment short of the total',
+      changes: [['payment.amountCents', 100]],
+      path: 'payment.amountCents',
+    },
+    { why: 'free order', changes: [['totalCents', 0]], path: 'totalCents' },
+    {
+      why: 'card number',
+      changes: [['payment.card.last4', '4242424242424242']],
+      path: 'payment.card.last4',
+    },
+  ],
   'order.cancelled.v1': [
     { why: 'empty reason', changes: [['reason', '']], path: 'reason' },
     { why: 'no reason', changes: [['reason', REMOVE]], path: 'reason' },

@@ -7,6 +7,7 @@ export * from './events/kds.js';
 export * from './events/loyalty.js';
 export * from './events/menu.js';
 export * from './events/notification.js';
+export * from './events/online.js';
 export * from './events/order.js';
 export * from './events/payment.js';
 export * from './ids.js';

@@ -188,6 +188,31 @@ export const OrderModifiedV1 = z
   });
 export type OrderModifiedV1 = z.infer<typeof OrderModifiedV1>;
 
+/** Why a store's hub could not take an online order (the cloud refunds the guest). */
+export const OnlineRejectionReason = z.enum([
+  /** An item is sold out or not served now. */
+  'unavailable',
+  /** The store's menu or prices changed since the guest was charged. */
+  'total-mismatch',
+  /** The order does not fit the store's menu (an item or choice it does not know). */
+  'invalid',
+]);
+export type OnlineRejectionReason = z.infer<typeof OnlineRejectionReason>;
+
+/** The hub refused an online order; nothing of it was kept. */
+export const OrderOnlineRejectedV1 = z.object({
+  orderId: OrderId,
+  reason: OnlineRejectionReason,
+  /** Said to the guest, e.g. "Fish and chips is sold out". */
+  message: z.string().trim().min(1).max(500),
+  fields: z
+    .array(z.object({ field: z.string().max(200), message: z.string().max(500) }))
+    .max(50)
+    .default([]),
+  at: Timestamp,
+});
+export type OrderOnlineRejectedV1 = z.infer<typeof OrderOnlineRejectedV1>;
+
 export const orderEvents = {
   'order.created.v1': OrderCreatedV1,
   'order.confirmed.v1': OrderConfirmedV1,
@@ -197,4 +222,5 @@ export const orderEvents = {
   'order.cancelled.v1': OrderCancelledV1,
   'order.modified.v1': OrderModifiedV1,
   'order.paymentfailed.v1': OrderPaymentFailedV1,
+  'order.onlinerejected.v1': OrderOnlineRejectedV1,
 } as const;

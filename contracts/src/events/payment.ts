@@ -9,7 +9,8 @@ import { Email, NonNegativeInt, Phone, Reason, Slug } from './fields.js';
 // "Security"): a card is described by brand and last four digits only, and `last4` accepts
 // exactly four digits so a full PAN can never be smuggled through it.
 
-export const Tender = z.enum(['cash', 'card']);
+/** `online`: paid by card in the cloud before the order reached the store (an online order). */
+export const Tender = z.enum(['cash', 'card', 'online']);
 export type Tender = z.infer<typeof Tender>;
 
 export const CardEntryMode = z.enum(['chip', 'contactless', 'swipe', 'manual']);

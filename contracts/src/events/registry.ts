@@ -5,6 +5,7 @@ import { kdsEvents } from './kds.js';
 import { loyaltyEvents } from './loyalty.js';
 import { menuEvents } from './menu.js';
 import { notificationEvents } from './notification.js';
+import { onlineEvents } from './online.js';
 import { orderEvents } from './order.js';
 import { paymentEvents } from './payment.js';
 
@@ -22,6 +23,7 @@ export const EVENT_PAYLOAD_SCHEMAS = {
   ...loyaltyEvents,
   ...authEvents,
   ...notificationEvents,
+  ...onlineEvents,
 } as const;
 
 /** The name of every event, e.g. `'order.created.v1'`. */

@@ -4,6 +4,7 @@ import type {
   EventType,
   LoyaltyRulesChangedV1,
   MenuPublishedV1,
+  OnlineOrderPaidV1,
 } from '@pos/contracts';
 import type { ChangeTopic } from '../protocol.js';
 import type { MenuFeeder } from './feed.js';
@@ -48,6 +49,13 @@ export function feedSources(deps: FeedSourceDeps): Partial<Record<EventType, Fee
       prepare: async (event) => {
         const p = event.Payload as AuthRosterChangedV1;
         return [{ storeId: p.storeId, topic: 'staff', payload: { staff: p.staff } }];
+      },
+    },
+    // An online order paid for: to its store's hub at once, which creates it (seed §10).
+    'online.orderpaid.v1': {
+      prepare: async (event) => {
+        const p = event.Payload as OnlineOrderPaidV1;
+        return [{ storeId: p.storeId, topic: 'online-order', payload: p }];
       },
     },
     // The loyalty programme's whole earning rules, for every store to estimate points offline.

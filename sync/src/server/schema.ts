@@ -93,5 +93,14 @@ export const syncSchema: SqlSchema = {
         DROP INDEX IF EXISTS received_events_unpublished;
       `,
     },
+    {
+      version: 4,
+      name: 'online orders in the change feed',
+      up: `
+        ALTER TABLE change_feed DROP CONSTRAINT IF EXISTS change_feed_topic_check;
+        ALTER TABLE change_feed ADD CONSTRAINT change_feed_topic_check
+          CHECK (topic IN ('menu', 'staff', 'loyalty', 'store-config', 'online-order'));
+      `,
+    },
   ],
 };

@@ -102,8 +102,9 @@ export function startSyncServer(
         prepare: async (event) => (await sources[event.EventType]?.prepare(event)) ?? [],
         handle: async (_event, tx, prepared) => {
           for (const entry of prepared as FeedEntry[]) {
-            // Menus are versions, each in the feed; the other topics are whole by themselves.
-            if (entry.topic === 'menu')
+            // Menus are versions and online orders are orders, each in the feed; the other
+            // topics are whole by themselves.
+            if (entry.topic === 'menu' || entry.topic === 'online-order')
               await feed.add(tx, entry.storeId, entry.topic, entry.payload);
             else await feed.publish(tx, entry.storeId, entry.topic, entry.payload);
           }
