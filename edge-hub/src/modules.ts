@@ -10,6 +10,7 @@ import { type PrintingModuleOptions, printingModule } from './printing/module.js
 import { staffModule } from './staff/module.js';
 import { rosterApplier, storeConfigApplier } from './sync/appliers.js';
 import { type SyncModuleOptions, syncModule } from './sync/module.js';
+import { onlineOrderApplier } from './sync/online-order-applier.js';
 import { terminalApp } from './terminal-app.js';
 
 export interface HubModulesOptions {
@@ -93,6 +94,10 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
         menu: () => menu.service(),
         offlineCaps: (caps) => payments.offlineCaps(caps),
         printing: printingIfRunning,
+      }),
+      'online-order': onlineOrderApplier({
+        orders: () => orders.service(),
+        payments: () => payments.service(),
       }),
     }),
     ...options.sync,

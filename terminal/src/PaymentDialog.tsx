@@ -425,8 +425,7 @@ function PaymentRow({
   };
   return (
     <li data-testid="payment-row">
-      {p.tender === 'cash' ? 'Cash' : `Card ${p.card ? `${p.card.brand} ••${p.card.last4}` : ''}`} ·{' '}
-      {money(p.amountCents, currency)}
+      {tenderLabel(p)} · {money(p.amountCents, currency)}
       {p.tipCents ? ` + tip ${money(p.tipCents, currency)}` : ''} · {p.status}
       {p.refundedCents > 0 ? ` · refunded ${money(p.refundedCents, currency)}` : ''}
       {refundable && (
@@ -447,4 +446,11 @@ function PaymentRow({
       )}
     </li>
   );
+}
+
+/** How a payment's tender reads on the pay screen (`online`: paid by card with the order). */
+function tenderLabel(p: Balance['payments'][number]): string {
+  const card = p.card ? ` ${p.card.brand} ••${p.card.last4}` : '';
+  if (p.tender === 'cash') return 'Cash';
+  return p.tender === 'online' ? `Paid online${card}` : `Card${card}`;
 }

@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
-import { type AnyEvent, type ResolvedLine, resolveLines, uuidv7 } from '@pos/contracts';
+import {
+  type AnyEvent,
+  type OnlineRejectionReason,
+  type ResolvedLine,
+  resolveLines,
+  uuidv7,
+} from '@pos/contracts';
 import { AppError, type FieldError } from '@pos/kit';
-import type { InventoryPort, MenuCatalog, OrderDirectory, ReservationLine } from '../ports.js';
+import type {
+  InventoryPort,
+  MenuCatalog,
+  OrderDirectory,
+  ReservationLine,
+  ReserveResult,
+} from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
 import { type Actor, managerApproval } from '../staff/approval.js';
 import type { Approvals } from '../staff/staff-service.js';
@@ -46,6 +58,20 @@ const STATUS_EVENT = {
 
 export type { Actor };
 
+/** What became of an online order: taken (or found, when re-delivered), or refused. */
+export type OnlineIntake =
+  | { ok: true; order: OrderRecord; created: boolean }
+  | {
+      ok: false;
+      reason: OnlineRejectionReason;
+      message: string;
+      fields: FieldError[];
+      /** False when it had been refused before: no second `order.onlinerejected.v1`. */
+      published: boolean;
+    };
+
+export type OnlineRefusal = Omit<Extract<OnlineIntake, { ok: false }>, 'ok' | 'published'>;
+
 export class OrderService implements OrderDirectory {
   constructor(private readonly d: OrderDeps) {}
 
@@ -85,7 +111,7 @@ export class OrderService implements OrderDirectory {
       input.approval,
     );
     const now = this.d.clock();
-    const order = this.#newOrder(input, lines, actor, now, fingerprint);
+    const order = this.#newOrder(input, lines, actor.staff.userId, 'terminal', now, fingerprint);
     if (input.expectedTotalCents !== undefined && input.expectedTotalCents !== order.totalCents) {
       throw new AppError(
         'conflict',
@@ -96,31 +122,103 @@ export class OrderService implements OrderDirectory {
       );
     }
     await this.#reserve(input.id, input.id, lines);
-    try {
-      const created = await this.d.store.commitSoon(() => {
-        if (this.d.orders.exists(order.id)) return false;
-        order.number = this.d.orders.nextNumber(order.businessDate);
-        this.d.orders.insert(order, searchText(order));
-        this.d.orders.recordHistory(
-          order.id,
-          now,
-          null,
-          order.status,
-          actor.staff.userId,
-          approvedBy ? `discount approved by ${approvedBy}` : null,
-        );
-        this.d.store.emit('order.created.v1', this.#createdPayload(order));
-        this.d.beforeCommit?.('create');
-        return true;
-      });
-      // The record written is the record answered: no second read on the hot path.
-      return created
-        ? { order, created }
-        : { order: this.#sameOrConflict(this.get(order.id), fingerprint), created };
-    } catch (err) {
-      if (!this.d.orders.exists(order.id)) this.d.inventory().release(input.id);
-      throw err;
+    const created = await this.#insertNew(
+      order,
+      approvedBy ? `discount approved by ${approvedBy}` : null,
+    );
+    // The record written is the record answered: no second read on the hot path.
+    return created
+      ? { order, created }
+      : { order: this.#sameOrConflict(this.get(order.id), fingerprint), created };
+  }
+
+  /**
+   * An online order, paid in the cloud (seed §10): the same saga as `create` — the hub's own
+   * menu, availability and stock holds, `order.created.v1`, kitchen routing — with no cashier.
+   * A refusal is an outcome, not a fault: it is recorded with its `order.onlinerejected.v1` in
+   * one transaction, and a re-delivered order finds its first answer (order or refusal) again.
+   */
+  async createOnline(
+    input: CreateOrderInput,
+    expected: { totalCents: number; currency: string },
+  ): Promise<OnlineIntake> {
+    const refused = this.d.orders.onlineRejection(input.id);
+    if (refused) {
+      return {
+        ok: false,
+        reason: refused.reason as OnlineRejectionReason,
+        message: refused.message,
+        fields: [],
+        published: false,
+      };
     }
+    const fingerprint = fingerprintOf({ ...input, approval: undefined });
+    const existing = this.d.orders.get(input.id);
+    if (existing) {
+      if (existing.fingerprint === fingerprint)
+        return { ok: true, order: existing, created: false };
+      return this.refuseOnline(input.id, {
+        reason: 'invalid',
+        message: 'The store already has another order with this id',
+        fields: [{ field: 'orderId', message: 'already used for another order' }],
+      });
+    }
+    const refusal = this.#checkOnline(input);
+    if (refusal) return this.refuseOnline(input.id, refusal);
+    const menu = this.d.menu();
+    const resolved = resolveLines(
+      menu.current(),
+      (id) => menu.isAvailable(id),
+      input.items.map((i) => ({ ...i, id: i.id ?? uuidv7() })),
+      'items',
+    );
+    if (!resolved.ok) {
+      const unavailable = resolved.status === 409;
+      return this.refuseOnline(input.id, {
+        reason: unavailable ? 'unavailable' : 'invalid',
+        message: unavailable
+          ? resolved.errors.map((e) => e.message).join('; ')
+          : "The order does not match the store's menu",
+        fields: resolved.errors,
+      });
+    }
+    const now = this.d.clock();
+    const order = this.#newOrder(input, resolved.lines, null, 'online', now, fingerprint);
+    if (order.totalCents !== expected.totalCents || order.currency !== expected.currency) {
+      return this.refuseOnline(input.id, {
+        reason: 'total-mismatch',
+        message: "The store's prices changed since the order was placed",
+        fields: [
+          {
+            field: 'totalCents',
+            message: `the store's total is ${order.totalCents} ${order.currency}, not ${expected.totalCents} ${expected.currency}`,
+          },
+        ],
+      });
+    }
+    const held = await this.#hold(input.id, input.id, resolved.lines);
+    if (!held.ok) {
+      const names = [...new Set(held.shortages.map((s) => s.ingredientName))].join(', ');
+      return this.refuseOnline(input.id, {
+        reason: 'unavailable',
+        message: `Not enough stock: ${names}`,
+        fields: input.items.flatMap((item, i) =>
+          held.shortages.some((s) => s.menuItemId === item.menuItemId)
+            ? [{ field: `items.${i}.menuItemId`, message: 'not enough stock' }]
+            : [],
+        ),
+      });
+    }
+    const created = await this.#insertNew(order, 'online order');
+    if (created) return { ok: true, order, created };
+    const found = this.get(order.id);
+    return found.fingerprint === fingerprint
+      ? { ok: true, order: found, created: false }
+      : this.refuseOnline(input.id, {
+          reason: 'invalid',
+          message: 'The store already has another order with this id',
+          fields: [{ field: 'orderId', message: 'already used for another order' }],
+        });
   }
 
   /** Add and void items, change table, guests, notes or the order discount. */
@@ -372,6 +470,66 @@ export class OrderService implements OrderDirectory {
     this.d.orders.update(order, searchText(order));
   }
 
+  /** Write a new order with its `order.created.v1`; its stock is given back if that fails. */
+  async #insertNew(order: OrderRecord, note: string | null): Promise<boolean> {
+    try {
+      return await this.d.store.commitSoon(() => {
+        if (this.d.orders.exists(order.id)) return false;
+        order.number = this.d.orders.nextNumber(order.businessDate);
+        this.d.orders.insert(order, searchText(order));
+        this.d.orders.recordHistory(
+          order.id,
+          order.createdAt,
+          null,
+          order.status,
+          order.createdBy,
+          note,
+        );
+        this.d.store.emit('order.created.v1', this.#createdPayload(order));
+        this.d.beforeCommit?.('create');
+        return true;
+      });
+    } catch (err) {
+      if (!this.d.orders.exists(order.id)) this.d.inventory().release(order.id);
+      throw err;
+    }
+  }
+
+  /** What an online order must be before its lines are looked at. */
+  #checkOnline(input: CreateOrderInput): OnlineRefusal | undefined {
+    if (input.tableId && !this.d.orders.table(input.tableId)) {
+      return {
+        reason: 'invalid',
+        message: "The table is not one of the store's",
+        fields: [{ field: 'tableId', message: `unknown table ${input.tableId}` }],
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * Refuse an online order: the refusal is recorded with its `order.onlinerejected.v1`, once (a
+   * second refusal of the same order is silent). An order the hub holds is never refused.
+   */
+  async refuseOnline(orderId: string, refusal: OnlineRefusal): Promise<OnlineIntake> {
+    const now = this.d.clock();
+    const published = await this.d.store.commitSoon(() => {
+      if (this.d.orders.exists(orderId)) return false;
+      if (!this.d.orders.recordOnlineRejection(orderId, refusal.reason, refusal.message, now)) {
+        return false;
+      }
+      this.d.store.emit('order.onlinerejected.v1', {
+        orderId,
+        reason: refusal.reason,
+        message: refusal.message.slice(0, 500),
+        fields: refusal.fields.slice(0, 50),
+        at: new Date(now).toISOString(),
+      });
+      return true;
+    });
+    return { ok: false, ...refusal, published };
+  }
+
   #followPayments(orderId: string, paymentId: string, now: number): void {
     const order = this.get(orderId);
     const { paidCents, refundedCents } = this.d.orders.paymentTotals(orderId);
@@ -437,18 +595,26 @@ export class OrderService implements OrderDirectory {
     throw invalid(result.errors);
   }
 
-  async #reserve(
+  #hold(
     reservationId: string,
     orderId: string,
     lines: readonly ResolvedLine[],
-  ): Promise<void> {
+  ): Promise<ReserveResult> {
     const reservation: ReservationLine[] = lines.map((l) => ({
       menuItemId: l.menuItemId,
       variantId: l.variant?.variantId,
       modifierIds: l.modifiers.map((m) => m.modifierId),
       quantity: l.quantity,
     }));
-    const result = await this.d.inventory().reserve({ reservationId, orderId, lines: reservation });
+    return this.d.inventory().reserve({ reservationId, orderId, lines: reservation });
+  }
+
+  async #reserve(
+    reservationId: string,
+    orderId: string,
+    lines: readonly ResolvedLine[],
+  ): Promise<void> {
+    const result = await this.#hold(reservationId, orderId, lines);
     if (!result.ok) {
       const names = [...new Set(result.shortages.map((s) => s.ingredientName))].join(', ');
       throw new AppError('conflict', `Not enough stock: ${names}`, {
@@ -514,7 +680,8 @@ export class OrderService implements OrderDirectory {
   #newOrder(
     input: CreateOrderInput,
     lines: ResolvedLine[],
-    actor: Actor,
+    createdBy: string | null,
+    source: OrderRecord['source'],
     now: number,
     fingerprint: string,
   ): OrderRecord {
@@ -524,7 +691,7 @@ export class OrderService implements OrderDirectory {
       number: 0,
       businessDate: businessDate(now, this.d.policy.timeZone, this.d.policy.businessDayStartHour),
       type: input.type,
-      source: 'terminal',
+      source,
       status: 'PENDING',
       paymentStatus: 'UNPAID',
       tableId: input.tableId ?? null,
@@ -539,12 +706,12 @@ export class OrderService implements OrderDirectory {
       taxCents: 0,
       serviceChargeCents: 0,
       totalCents: 0,
-      createdBy: actor.staff.userId,
+      createdBy,
       createdAt: now,
       updatedAt: now,
       version: 1,
       fingerprint,
-      items: lines.map((line, i) => itemRecord(line, i, now, actor.staff.userId, null)),
+      items: lines.map((line, i) => itemRecord(line, i, now, createdBy, null)),
     };
     repriceOrder(order);
     return order;
@@ -572,7 +739,7 @@ function itemRecord(
   line: ResolvedLine,
   position: number,
   now: number,
-  by: string,
+  by: string | null,
   modificationId: string | null,
 ): ItemRecord {
   const { id, quantity, ...snapshot } = line;

@@ -114,6 +114,20 @@ export const orderSchema: Schema = {
         CREATE INDEX order_payments_order ON order_payments (order_id);
       `,
     },
+    {
+      version: 3,
+      name: 'online orders refused',
+      up: `
+        -- Online orders the hub refused (order.onlinerejected.v1 sent): nothing of the order is
+        -- kept, only that it was refused, so a re-delivered one is neither taken nor refused twice.
+        CREATE TABLE online_rejections (
+          order_id TEXT PRIMARY KEY,
+          reason TEXT NOT NULL,
+          message TEXT NOT NULL,
+          at INTEGER NOT NULL
+        );
+      `,
+    },
   ],
 };
 
@@ -360,6 +374,25 @@ export class OrderStore {
          ON CONFLICT (payment_id) DO NOTHING`,
       )
       .run(paymentId, orderId, amountCents, at);
+  }
+
+  /** Why an online order was refused, if it was. */
+  onlineRejection(orderId: string): { reason: string; message: string } | undefined {
+    return this.db
+      .prepare('SELECT reason, message FROM online_rejections WHERE order_id = ?')
+      .get(orderId) as { reason: string; message: string } | undefined;
+  }
+
+  /** Note an online order as refused; false when it was already. */
+  recordOnlineRejection(orderId: string, reason: string, message: string, at: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT INTO online_rejections (order_id, reason, message, at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (order_id) DO NOTHING`,
+        )
+        .run(orderId, reason, message, at).changes === 1
+    );
   }
 
   /** A refund (money back, the order stays paid) or a void (the payment never counted). */

@@ -18,6 +18,7 @@ import {
   type RefundRow,
   SETTLED_STATES,
   type Split,
+  type Tender,
 } from './payment-store.js';
 import { categoryAmounts, roundCash, splitShare, splitsOverlap } from './split.js';
 
@@ -68,6 +69,26 @@ export interface PaymentDeps {
   effects: PaymentEffects;
   logger: Logger;
 }
+
+/** An online order's payment, taken in the cloud (seed §10): the hub only records it. */
+export interface OnlinePaymentRecord {
+  paymentId: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  /** The processor's reference (the PaymentIntent id). */
+  intentId: string;
+  card?: { brand: string; last4: string } | undefined;
+}
+
+/** Who `takenBy` names for payments made in the cloud: no cashier took them. */
+export const ONLINE_TAKER = 'online-ordering';
+
+/** What a payment's amounts are checked from (a terminal's request, or an online payment). */
+type PlanInput = Pick<PaymentInput, 'amountCents' | 'tipCents' | 'tenderedCents' | 'split'> & {
+  tender: Tender;
+  currency?: string | undefined;
+};
 
 interface Plan {
   amount: number;
@@ -172,13 +193,65 @@ export class PaymentService {
     try {
       const order = this.#order(input.orderId);
       const plan = this.#plan(order, input);
-      const payment = this.#newPayment(paymentId, order, input, plan, actor, fingerprint);
+      const payment = this.#newPayment(
+        paymentId,
+        order,
+        input,
+        plan,
+        actor.staff.userId,
+        fingerprint,
+      );
       if (input.tender === 'cash')
         return { payment: await this.#cash(payment, order, input), created: true };
       return { payment: await this.#card(payment, order, input, actor), created: true };
     } finally {
       this.#busy.delete(input.orderId);
     }
+  }
+
+  /**
+   * Record an online order's payment as paid (tender `online`): no drawer, no reader and no
+   * receipt. `payment.completed.v1` confirms the order through the bus as any paid order.
+   * Idempotent on the payment id, so a re-delivered online order is paid once.
+   */
+  async recordOnline(
+    input: OnlinePaymentRecord,
+  ): Promise<{ payment: PaymentRow; created: boolean }> {
+    const fingerprint = fingerprintOf({ online: input });
+    const existing = this.d.rows.payment(input.paymentId);
+    if (existing) {
+      if (existing.fingerprint !== fingerprint || existing.orderId !== input.orderId) {
+        throw new AppError('conflict', 'A payment with this id already exists for something else');
+      }
+      return { payment: existing, created: false };
+    }
+    const order = this.#order(input.orderId);
+    const taken: PlanInput = {
+      tender: 'online',
+      amountCents: input.amountCents,
+      currency: input.currency,
+    };
+    const plan = this.#plan(order, taken);
+    const now = this.d.clock();
+    const payment: PaymentRow = {
+      ...this.#newPayment(input.paymentId, order, taken, plan, ONLINE_TAKER, fingerprint),
+      status: 'captured',
+      cardBrand: input.card?.brand ?? null,
+      cardLast4: input.card?.last4 ?? null,
+      processorRef: input.intentId,
+      serverId: null,
+      completedAt: now,
+    };
+    const written = await this.d.store.commitSoon(() => {
+      // A second delivery racing the first finds the first one's payment.
+      const raced = this.d.rows.payment(payment.id);
+      if (raced) return { payment: raced, created: false };
+      this.d.rows.insertPayment(payment);
+      this.#emitInitiated(payment);
+      this.#emitCompleted(payment, customerOf(order));
+      return { payment, created: true };
+    });
+    return written;
   }
 
   /** Add or change the tip on an authorised card payment, then capture it. */
@@ -259,6 +332,12 @@ export class PaymentService {
   /** Release a payment before capture: the card hold goes, or the cash goes back. Manager. */
   async void(paymentId: string, input: VoidInput, actor: Actor): Promise<RefundRow> {
     const payment = this.#refundable(paymentId);
+    if (payment.tender === 'online') {
+      throw new AppError(
+        'conflict',
+        'An online payment was taken in the cloud and cannot be voided; refund it instead',
+      );
+    }
     const approvedBy = await this.#manager(actor, input.approval, 'voiding a payment');
     if (payment.tender === 'card' && payment.status === 'captured') {
       throw new AppError('conflict', 'The card payment is already captured; refund it instead');
@@ -334,6 +413,8 @@ export class PaymentService {
     let processorRef: string | null = null;
     if (payment.tender === 'cash') {
       this.#openShiftFor('pay the refund out of the drawer');
+    } else if (payment.tender === 'online') {
+      // The cloud refunds the card on `payment.refundprocessed.v1` (tender `online`).
     } else {
       const reader = this.reader(payment.readerId ?? undefined);
       if (!reader.refund) throw new AppError('conflict', 'This card reader cannot refund');
@@ -428,7 +509,7 @@ export class PaymentService {
   }
 
   /** Checks the amounts against the order; returns what this payment covers. */
-  #plan(order: PayableOrder, input: PaymentInput): Plan {
+  #plan(order: PayableOrder, input: PlanInput): Plan {
     if (UNPAYABLE.has(order.status)) {
       throw new AppError(
         'conflict',
@@ -488,9 +569,9 @@ export class PaymentService {
   #newPayment(
     id: string,
     order: PayableOrder,
-    input: PaymentInput,
+    input: PlanInput,
     plan: Plan,
-    actor: Actor,
+    takenBy: string,
     fingerprint: string,
   ): PaymentRow {
     const now = this.d.clock();
@@ -521,8 +602,8 @@ export class PaymentService {
       failureReason: null,
       failureMessage: null,
       overrideBy: null,
-      takenBy: actor.staff.userId,
-      serverId: order.createdBy ?? actor.staff.userId,
+      takenBy,
+      serverId: order.createdBy ?? takenBy,
       shiftId: this.d.rows.openShift()?.id ?? null,
       fingerprint,
       createdAt: now,
@@ -538,7 +619,7 @@ export class PaymentService {
     const written = await this.d.store.commitSoon(() => {
       this.d.rows.insertPayment(payment);
       this.#emitInitiated(payment);
-      this.#emitCompleted(payment, order, input);
+      this.#emitCompleted(payment, input.customer ?? customerOf(order));
       return payment;
     });
     this.#effects(() =>
@@ -647,7 +728,7 @@ export class PaymentService {
       const written = await this.d.store.commitSoon(() => {
         this.d.rows.updatePayment(payment);
         if (blob !== null) this.d.rows.insertOffline(payment.id, reader.id, blob, now);
-        this.#emitCompleted(payment, order, input);
+        this.#emitCompleted(payment, input.customer ?? customerOf(order));
         return payment;
       });
       if (blob !== null) {
@@ -697,8 +778,7 @@ export class PaymentService {
     });
   }
 
-  #emitCompleted(payment: PaymentRow, order: PayableOrder, input: PaymentInput): void {
-    const customer = input.customer ?? customerOf(order);
+  #emitCompleted(payment: PaymentRow, customer: PaymentInput['customer'] | undefined): void {
     this.d.store.emit('payment.completed.v1', {
       paymentId: payment.id,
       orderId: payment.orderId,

@@ -126,7 +126,8 @@ export const paymentSchema: Schema = {
   ],
 };
 
-export type Tender = 'cash' | 'card';
+/** `online`: paid by card in the cloud before an online order reached the store. */
+export type Tender = 'cash' | 'card' | 'online';
 
 /**
  * pending: a card collect is under way. authorised: the card said yes, capture follows (the

@@ -84,7 +84,7 @@ function world(sales: (date: string) => DaySales): World {
 }
 
 const paymentPlan = fc.record({
-  tender: fc.constantFrom<Tender>('cash', 'card'),
+  tender: fc.constantFrom<Tender>('cash', 'card', 'online'),
   status: fc.constantFrom(...STATES),
   amountCents: fc.integer({ min: 5, max: 20_000 }),
   tipCents: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3_000 })),
@@ -419,7 +419,7 @@ describe('X and Z reports', () => {
           expect(z.number).toBe(1);
           expect(z.money.totalCents).toBe(sum(day.filter(settled), taken));
           expect(sum(z.money.tenders, (t) => t.amountCents)).toBe(z.money.totalCents);
-          for (const tender of ['cash', 'card'] as const) {
+          for (const tender of ['cash', 'card', 'online'] as const) {
             const mine = day.filter((p) => settled(p) && p.tender === tender);
             const line = z.money.tenders.find((t) => t.tender === tender);
             expect(line?.amountCents).toBe(sum(mine, taken));
@@ -593,6 +593,7 @@ describe('toShiftReportData', () => {
         tenders: [
           { name: 'Cash', count: 1, amountCents: 1_200 },
           { name: 'Card', count: 0, amountCents: 0 },
+          { name: 'Online', count: 0, amountCents: 0 },
         ],
         taxes: [{ name: 'Tax', rateBasisPoints: 825, amountCents: 3_900 }],
         refunds: { count: 1, amountCents: 300 },

@@ -126,6 +126,8 @@ export interface ShiftReport {
 const TENDERS: readonly { tender: Tender; name: string }[] = [
   { tender: 'cash', name: 'Cash' },
   { tender: 'card', name: 'Card' },
+  // Paid by card in the cloud (online orders): its own line, never in the cash drawer.
+  { tender: 'online', name: 'Online' },
 ];
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString();
@@ -332,8 +334,8 @@ export function moneySection(
       add(tip, p.tipCents);
     }
   }
-  const refunded = { ...zero(), byTender: { cash: zero(), card: zero() } };
-  const voided = { ...zero(), byTender: { cash: zero(), card: zero() } };
+  const refunded = { ...zero(), byTender: { cash: zero(), card: zero(), online: zero() } };
+  const voided = { ...zero(), byTender: { cash: zero(), card: zero(), online: zero() } };
   for (const r of refunds) {
     const into = r.kind === 'void' ? voided : refunded;
     add(into, r.amountCents);

@@ -69,6 +69,8 @@ export function paymentView(p: PaymentRow, rows: PaymentStore) {
           },
         }
       : {}),
+    // Paid in the cloud: the processor's reference (a PaymentIntent id) for staff to quote.
+    ...(p.tender === 'online' ? { intentId: p.processorRef } : {}),
     authCode: p.authCode,
     refundedCents: p.refundedCents,
     refunds: rows.refundsOfPayment(p.id).map(refundView),
