@@ -32,7 +32,9 @@ describe('startCloud on the embedded database', () => {
     const body = (await ready.json()) as { status: string; checks: Record<string, string> };
     expect(ready.status, JSON.stringify(body)).toBe(200);
     const expected =
-      name === 'gateway' ? ['auth', 'loyalty', 'menu', 'notification', 'sync'] : ['database'];
+      name === 'gateway'
+        ? ['auth', 'loyalty', 'menu', 'notification', 'online', 'sync']
+        : ['database'];
     expect(Object.keys(body.checks).sort()).toEqual(expected);
   });
 
@@ -122,6 +124,7 @@ describe('startCloud with a data directory', () => {
         'sync-feed': [1],
         'cloud-inbox': [1, 2],
       },
+      online: { online: [1], idempotency: [1], 'cloud-inbox': [1, 2] },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     expect(await run()).toEqual({
@@ -137,6 +140,7 @@ describe('startCloud with a data directory', () => {
         'sync-feed': [],
         'cloud-inbox': [],
       },
+      online: { online: [], idempotency: [], 'cloud-inbox': [] },
     });
   });
 });

@@ -13,6 +13,7 @@ import { startGateway } from './gateway/index.js';
 import { startLoyaltyService } from './loyalty/index.js';
 import { startMenuService } from './menu/index.js';
 import { startNotificationService } from './notification/index.js';
+import { startOnlineService } from './online/index.js';
 
 export interface StartCloudOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -31,7 +32,7 @@ export interface Cloud {
 type Starter = (runtime: CloudServiceRuntime) => Promise<StartedService>;
 
 // Behind the gateway; started first so the gateway knows where they listen.
-const SERVICES: readonly [Exclude<CloudServiceName, 'gateway'>, Starter][] = [
+const SERVICES: readonly [Exclude<CloudServiceName, 'gateway' | 'sync'>, Starter][] = [
   ['auth', startAuthService],
   ['menu', startMenuService],
   ['loyalty', startLoyaltyService],
@@ -97,6 +98,15 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
       running.push(sync);
       urls.sync = sync.url;
     }
+    // Online ordering reads the stores and their menus from sync.
+    if (config.run === 'gateway') urls.online = `http://${config.host}:${ports.online}`;
+    else {
+      const online = await startOnlineService(runtime('online'), {
+        syncUrl: reachable(urls.sync),
+      });
+      running.push(online);
+      urls.online = online.url;
+    }
     const reach = (name: CloudServiceName) => reachable(urls[name]);
     if (config.run === 'services') {
       logger.info({ urls }, 'cloud services started (the gateway runs elsewhere)');
@@ -109,6 +119,7 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
         loyalty: reach('loyalty'),
         notification: reach('notification'),
         sync: reach('sync'),
+        online: reach('online'),
       },
       limits: config.rateLimits,
     });

@@ -8,6 +8,7 @@ export const CLOUD_SERVICES = [
   'loyalty',
   'notification',
   'sync',
+  'online',
 ] as const;
 export type CloudServiceName = (typeof CLOUD_SERVICES)[number];
 
@@ -18,6 +19,7 @@ export const DEFAULT_PORTS: Readonly<Record<CloudServiceName, number>> = {
   loyalty: 5007,
   notification: 5008,
   sync: 5009,
+  online: 5010,
 };
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -30,6 +32,7 @@ const EnvSchema = z.object({
   LOYALTY_PORT: port.default(DEFAULT_PORTS.loyalty),
   NOTIFICATION_PORT: port.default(DEFAULT_PORTS.notification),
   SYNC_PORT: port.default(DEFAULT_PORTS.sync),
+  ONLINE_PORT: port.default(DEFAULT_PORTS.online),
   /** `all` (default); `gateway` or `services` to run the gateway in its own process. */
   CLOUD_RUN: z.enum(['all', 'gateway', 'services']).default('all'),
   GATEWAY_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(100),
@@ -68,6 +71,7 @@ export function cloudConfigFromEnv(env: Readonly<Record<string, string | undefin
       loyalty: e.LOYALTY_PORT,
       notification: e.NOTIFICATION_PORT,
       sync: e.SYNC_PORT,
+      online: e.ONLINE_PORT,
     },
     rateLimits: {
       perUser: e.GATEWAY_RATE_LIMIT_PER_USER,

@@ -5,3 +5,4 @@ export * from './gateway/index.js';
 export * from './loyalty/index.js';
 export * from './menu/index.js';
 export * from './notification/index.js';
+export * from './online/index.js';

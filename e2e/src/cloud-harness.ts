@@ -2,7 +2,15 @@ import { type Cloud, startCloud } from '@pos/cloud-services/cloud';
 import { createLogger } from '@pos/kit';
 
 /** Every cloud service on a free port, in one process on the embedded database and bus. */
-export const ANY_PORTS = { gateway: 0, auth: 0, menu: 0, loyalty: 0, notification: 0, sync: 0 };
+export const ANY_PORTS = {
+  gateway: 0,
+  auth: 0,
+  menu: 0,
+  loyalty: 0,
+  notification: 0,
+  sync: 0,
+  online: 0,
+};
 
 /**
  * Start the cloud with an owner account and sign that owner in through the gateway (the auth

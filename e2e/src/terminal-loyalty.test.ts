@@ -80,7 +80,7 @@ async function inTheCloud() {
 }
 
 beforeAll(async () => {
-  const free = await freePorts(6);
+  const free = await freePorts(7);
   ports = {
     gateway: free[0] as number,
     auth: free[1] as number,
@@ -88,6 +88,7 @@ beforeAll(async () => {
     loyalty: free[3] as number,
     notification: free[4] as number,
     sync: free[5] as number,
+    online: free[6] as number,
   };
   cloud = await startTheCloud();
   buildTerminal();

@@ -88,6 +88,7 @@ describe('gateway', () => {
           loyalty: await deadUrl(),
           notification: urlOf(echo),
           sync: urlOf(echo),
+          online: urlOf(echo),
         },
         timeoutMs: 150,
         healthTimeoutMs: 500,
@@ -179,7 +180,14 @@ describe('gateway', () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       status: 'not-ready',
-      checks: { auth: 'ok', menu: 'ok', loyalty: 'not reachable', notification: 'ok', sync: 'ok' },
+      checks: {
+        auth: 'ok',
+        menu: 'ok',
+        loyalty: 'not reachable',
+        notification: 'ok',
+        sync: 'ok',
+        online: 'ok',
+      },
     });
     expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
   });
@@ -238,6 +246,7 @@ describe('gateway retries', () => {
           loyalty: urlOf(flaky),
           notification: urlOf(flaky),
           sync: urlOf(flaky),
+          online: urlOf(flaky),
         },
         routes: GATEWAY_ROUTES.map((r) => ({
           ...r,
@@ -283,6 +292,7 @@ describe('deprecated routes', () => {
           loyalty: urlOf(upstream),
           notification: urlOf(upstream),
           sync: urlOf(upstream),
+          online: urlOf(upstream),
         },
         routes: [
           ...GATEWAY_ROUTES.map((r) => ({

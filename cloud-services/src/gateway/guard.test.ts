@@ -57,6 +57,7 @@ async function gateway(
         loyalty: echoUrl(),
         notification: options.deadNotification ?? echoUrl(),
         sync: echoUrl(),
+        online: echoUrl(),
       },
       limits: { perUser: options.perUser ?? 100, perIp: 1_000, windowMs: 60_000 },
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),

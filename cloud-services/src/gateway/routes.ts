@@ -1,5 +1,5 @@
 /** The services the gateway forwards to. */
-export const UPSTREAMS = ['auth', 'menu', 'loyalty', 'notification', 'sync'] as const;
+export const UPSTREAMS = ['auth', 'menu', 'loyalty', 'notification', 'sync', 'online'] as const;
 export type UpstreamName = (typeof UPSTREAMS)[number];
 
 /** Who may call: anyone, anyone signed in, or holders of one of the roles. */
@@ -59,6 +59,8 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { prefix: '/api/v1/sync/loyalty', upstream: 'sync', read: 'public', write: 'public' },
   // Guests see the stores and their menus without an account.
   { prefix: '/api/v1/online', upstream: 'sync', read: 'public', write: 'public' },
+  // Guests place and follow their orders; the service checks each order's access token itself.
+  { prefix: '/api/v1/online/orders', upstream: 'online', read: 'public', write: 'public' },
   // Stores, their hubs and the sales they synced are for managers.
   { prefix: '/api/v1/sync/stores', upstream: 'sync', read: MANAGERS, write: ['owner', 'manager'] },
   { prefix: '/api/v1/sync/reports', upstream: 'sync', read: MANAGERS, write: MANAGERS },
