@@ -231,6 +231,7 @@ Restaurant POS is running.
   Hub MQTT                 mqtt://localhost:${env.MQTT_PORT ?? 1884}   ws ${hub.replace('http', 'ws')}/mqtt
   Cloud API gateway        ${cloud}/api/v1    health ${cloud}/health   docs ${cloud}/api/v1/docs
   Manager portal           ${cloud}/portal/   (${env.AUTH_OWNER_EMAIL} / ${env.AUTH_OWNER_PASSWORD})
+  Online ordering (guests) ${cloud}/order/    (test card 4242 4242 4242 4242)
   Cloud sync               ${env.CLOUD_SYNC_URL}   hub ${link}; npm run pos-hub -- status
   Receipt printer (virtual) tcp://localhost:${receiptPort}   printed jobs http://localhost:${receiptPage}/
   Kitchen printer (virtual) tcp://localhost:${kitchenPort}   printed jobs http://localhost:${kitchenPage}/

@@ -6,6 +6,7 @@ import { createRemoteJWKSet } from 'jose';
 import { CircuitBreaker } from './breaker.js';
 import { gatewayGuard, type RateLimits, SEED_RATE_LIMITS } from './guard.js';
 import { openApiRoutes } from './openapi.js';
+import { orderAppRoutes } from './order-app.js';
 import { portalRoutes } from './portal.js';
 import { gatewayProxy } from './proxy.js';
 import { MemoryCounter, type RateCounter, RedisCounter } from './rate-limit.js';
@@ -73,6 +74,7 @@ export async function startGateway(
     routes: (app) => {
       openApiRoutes(app, upstreams, routes);
       portalRoutes(app);
+      orderAppRoutes(app);
     },
   });
   return serveService(http, runtime, [() => agent.destroy(), () => counter.close()]);
