@@ -7,6 +7,9 @@
 
 import { api, attempt, el, money, signedMoney, table } from './lib.js';
 
+/** How the sales page names each tender. */
+const TENDER_NAMES = { cash: 'Cash', card: 'Card', online: 'Paid online' };
+
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 7;
 
@@ -260,7 +263,7 @@ function tendersSection(tenders) {
           el(
             'tr',
             { 'data-tender': t.tender },
-            el('td', {}, t.tender === 'card' ? 'Card' : t.tender === 'cash' ? 'Cash' : t.tender),
+            el('td', {}, TENDER_NAMES[t.tender] ?? t.tender),
             el('td', {}, String(t.count)),
             el('td', {}, money(t.amountCents)),
             el('td', {}, percent(t.amountCents, all)),

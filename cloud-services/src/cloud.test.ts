@@ -118,7 +118,7 @@ describe('startCloud with a data directory', () => {
       notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
       sync: {
         sync: [1, 2, 3, 4],
-        sales: [1, 2],
+        sales: [1, 2, 3],
         'sync-shifts': [1],
         'sync-online': [1],
         'sync-feed': [1],

@@ -19,9 +19,10 @@ export const ANY_PORTS = {
 export async function startCloudAsOwner(
   owner: { email: string; password: string },
   service: string,
+  env: Record<string, string> = {},
 ): Promise<{ cloud: Cloud; token: string }> {
   const cloud = await startCloud({
-    env: { AUTH_OWNER_EMAIL: owner.email, AUTH_OWNER_PASSWORD: owner.password },
+    env: { ...env, AUTH_OWNER_EMAIL: owner.email, AUTH_OWNER_PASSWORD: owner.password },
     ports: ANY_PORTS,
     logger: createLogger({ service, level: 'silent' }),
   });

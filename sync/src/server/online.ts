@@ -10,7 +10,10 @@ import type { MenuFeeder } from './feed.js';
 // A store takes online orders only while its hub is heard from: an order sent to a hub that
 // cannot receive it would be taken and then left unseen.
 
-/** A hub pushes at least every 15 s (its heartbeat); silent for longer than this, it is away. */
+/**
+ * A hub pushes at least every 15 s (its heartbeat); silent for longer than this, it is away
+ * (`HUB_SILENT_AFTER_MS` in the environment changes it, e.g. for a hub with a shorter heartbeat).
+ */
 export const HUB_SILENT_AFTER_MS = 45_000;
 
 /** The hub's 86 list in the cloud; component `sync-online` of the sync service's database. */
@@ -87,11 +90,11 @@ interface StoreRow {
   last_seen_ms: string | null;
 }
 
-function onlineStore(row: StoreRow, now: number): OnlineStore {
+function onlineStore(row: StoreRow, now: number, silentAfterMs: number): OnlineStore {
   const seen = row.last_seen_ms === null ? null : Number(row.last_seen_ms);
   const reason: NotTakingOrders | undefined = !row.enrolled
     ? 'not-enrolled'
-    : seen === null || now - seen > HUB_SILENT_AFTER_MS
+    : seen === null || now - seen > silentAfterMs
       ? 'hub-offline'
       : undefined;
   return {
@@ -108,7 +111,7 @@ export class StoreDirectory {
   constructor(
     private readonly db: SqlDatabase,
     private readonly menus: MenuFeeder,
-    private readonly clock: () => number = Date.now,
+    private readonly options: { clock?: () => number; hubSilentAfterMs?: number } = {},
   ) {}
 
   async list(storeId?: string): Promise<OnlineStore[]> {
@@ -118,8 +121,9 @@ export class StoreDirectory {
          FROM stores WHERE $1::text IS NULL OR store_id = $1 ORDER BY name, store_id`,
       [storeId ?? null],
     );
-    const now = this.clock();
-    return rows.map((row) => onlineStore(row, now));
+    const now = (this.options.clock ?? Date.now)();
+    const silentAfter = this.options.hubSilentAfterMs ?? HUB_SILENT_AFTER_MS;
+    return rows.map((row) => onlineStore(row, now, silentAfter));
   }
 
   async store(storeId: string): Promise<OnlineStore> {

@@ -143,6 +143,15 @@ export const readModelSchema: SqlSchema = {
           DROP CONSTRAINT IF EXISTS sales_order_lines_store_id_order_id_fkey;
       `,
     },
+    {
+      version: 3,
+      name: 'payments taken online (a guest paid by card before the order reached the store)',
+      up: `
+        ALTER TABLE sales_payments DROP CONSTRAINT IF EXISTS sales_payments_tender_check;
+        ALTER TABLE sales_payments ADD CONSTRAINT sales_payments_tender_check
+          CHECK (tender IN ('cash', 'card', 'online'));
+      `,
+    },
   ],
 };
 

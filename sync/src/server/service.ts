@@ -132,7 +132,13 @@ export function startSyncServer(
       configRoutes(app, { db, feed, jwks });
       reportRoutes(app, db, jwks);
       loyaltyRoutes(app, { db, stores: new Stores(db), feed, loyaltyUrl, logger: runtime.logger });
-      onlineRoutes(app, new StoreDirectory(db, menus));
+      const silent = Number(runtime.env.HUB_SILENT_AFTER_MS);
+      onlineRoutes(
+        app,
+        new StoreDirectory(db, menus, {
+          ...(Number.isInteger(silent) && silent > 0 ? { hubSilentAfterMs: silent } : {}),
+        }),
+      );
     },
   });
 }

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Cloud } from '@pos/cloud-services/cloud';
+import { demoMenu } from '@pos/edge-hub/demo/menu';
+import {
+  type ApiClient,
+  eventually,
+  PINS,
+  startTestHub,
+  type TestHub,
+} from '@pos/edge-hub/testing/hub-harness';
+import { demoPrintingConfig, startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
+import { simpleParser } from 'mailparser';
+import type { Browser, Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { callJson, startCloudAsOwner } from './cloud-harness.js';
+
+// An online order from a guest's phone to the kitchen and back: the cloud (every service, on
+// the embedded database and bus, e-mail to an SMTP server started here) and a store's hub with
+// virtual printers, enrolled and running the menu published in the cloud. The guest orders
+// and pays in the app at /order/ in Chromium; the hub creates the order (the kitchen ticket
+// prints, the kitchen display shows it), the cook bumps it, and the guest's page says "ready"
+// while the e-mail arrives. A tampered price is refused; a store whose hub has stopped says it
+// cannot take online orders, and takes none.
+
+const OWNER = { email: 'owner@online-order.example', password: 'owner password 1' };
+const STORE = 'harbour-street';
+const GUEST = { name: 'Grace Hopper', email: 'grace@guests.example' };
+const PHONE = { width: 390, height: 844 };
+
+let smtp: SMTPServer;
+const inbox: { to: string; subject: string; text: string }[] = [];
+let cloud: Cloud;
+let owner: string;
+let receipt: VirtualPrinter;
+let kitchen: VirtualPrinter;
+let hub: TestHub;
+let manager: ApiClient;
+let cook: ApiClient;
+let browser: Browser;
+
+const gateway = () => cloud.urls.gateway;
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, done) {
+      simpleParser(stream)
+        .then((m) => {
+          const to = Array.isArray(m.to) ? m.to[0]?.text : m.to?.text;
+          inbox.push({ to: to ?? '', subject: m.subject ?? '', text: (m.text ?? '').trim() });
+          done();
+        })
+        .catch(done);
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  ({ cloud, token: owner } = await startCloudAsOwner(OWNER, 'online-order-e2e', {
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    // The hub below beats every half second: silent for 3 s, it is away.
+    HUB_SILENT_AFTER_MS: '3000',
+  }));
+
+  receipt = await startVirtualPrinter({ port: 0, name: 'receipt', codePage: 'PC858' });
+  kitchen = await startVirtualPrinter({ port: 0, name: 'kitchen', codePage: 'PC858' });
+  hub = await startTestHub({
+    env: { STORE_ID: STORE },
+    printing: { initialConfig: () => demoPrintingConfig('127.0.0.1', receipt.port, kitchen.port) },
+    sync: { client: { backoff: { minMs: 50, maxMs: 400 }, heartbeatMs: 500, longPollMs: 2_000 } },
+  });
+  manager = await hub.as(PINS.manager);
+  cook = await hub.as(PINS.cook);
+
+  // The store in the cloud, its hub enrolled with the code, the demo menu published to it.
+  const store = await callJson('POST', `${cloud.urls.sync}/api/v1/sync/stores`, owner, {
+    storeId: STORE,
+    name: 'Harbour Street',
+  });
+  expect(store.status).toBe(201);
+  const enrolled = await manager.post('/api/v1/sync/enrol', {
+    cloudUrl: cloud.urls.sync,
+    code: store.body.enrolmentCode,
+  });
+  expect(enrolled.status).toBe(201);
+  const { version: _v, publishedAt: _p, ...menu } = demoMenu();
+  expect((await callJson('PUT', `${gateway()}/api/v1/menu/draft`, owner, menu)).status).toBe(200);
+  const published = await callJson('POST', `${gateway()}/api/v1/menu/publish`, owner, {
+    storeIds: [STORE],
+  });
+  expect(published.status).toBe(201);
+  await eventually(
+    async () => (await manager.get('/api/v1/menu')).body.version === published.body.version,
+    15_000,
+  );
+  browser = await launchChromium();
+}, 120_000);
+
+let hubStopped = false;
+
+afterAll(async () => {
+  await browser?.close();
+  if (!hubStopped) await hub?.stop();
+  await receipt?.close();
+  await kitchen?.close();
+  await cloud?.stop();
+  await new Promise((r) => smtp?.close(() => r(undefined)));
+});
+
+async function phonePage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: PHONE });
+  return context.newPage();
+}
+
+describe('an online order', () => {
+  it('goes from the guest to the kitchen and back: paid, printed, shown, bumped, ready, e-mailed', async () => {
+    const page = await phonePage();
+    await page.goto(`${gateway()}/order/`);
+    await page.click(`text=Harbour Street`);
+    await page.click('[data-item="burger-double-smash"] button');
+    await page.click('dialog button[type="submit"]');
+    await page.click('#cart-bar a');
+    await page.click('text=Go to checkout');
+    await page.fill('#f-name', GUEST.name);
+    await page.fill('#f-email', GUEST.email);
+    await page.click('text=Continue to payment');
+    await page.waitForSelector('form.pay');
+    await page.fill('#f-card', '4242 4242 4242 4242');
+    await page.click('[data-testid="pay"]');
+    await page.waitForURL(/\/order\/track\/\?id=/);
+    const orderId = new URL(page.url()).searchParams.get('id') ?? '';
+    expect(orderId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The hub has it: created through its own order path, paid online, confirmed.
+    await eventually(
+      async () => (await manager.get(`/api/v1/orders/${orderId}`)).status === 200,
+      10_000,
+    );
+    await eventually(
+      async () => (await manager.get(`/api/v1/orders/${orderId}`)).body.status === 'CONFIRMED',
+      10_000,
+    );
+    const order = (await manager.get(`/api/v1/orders/${orderId}`)).body;
+    expect(order).toMatchObject({ source: 'online', paymentStatus: 'PAID', type: 'pickup' });
+    expect(order.items.map((i: { name: string }) => i.name)).toEqual(['Double Smash Burger']);
+
+    // The kitchen ticket printed at the kitchen printer, and the grill's screen shows it.
+    await eventually(
+      () => kitchen.jobs().some((j) => /Double\s+Smash\s+Burger/i.test(j.text)),
+      10_000,
+    );
+    const grill = (await cook.get('/api/v1/kds/stations/grill/tickets')).body;
+    const tickets = grill.tickets.filter((t: { orderId: string }) => t.orderId === orderId);
+    expect(tickets).toHaveLength(1);
+    await page.waitForSelector(
+      '[data-testid="status"][data-status="confirmed"], [data-testid="status"][data-status="received"]',
+    );
+
+    // The cook bumps it: the guest's page says ready, and the e-mail arrives.
+    expect((await cook.post(`/api/v1/kds/tickets/${tickets[0].id}/bump`, {})).status).toBe(200);
+    await page.waitForSelector('[data-testid="status"][data-status="ready"]', { timeout: 15_000 });
+    await eventually(() => inbox.some((m) => m.to.includes(GUEST.email)), 15_000);
+    const mail = inbox.find((m) => m.to.includes(GUEST.email));
+    expect(`${mail?.subject} ${mail?.text}`).toContain(String(order.number));
+    await page.context().close();
+  });
+
+  it('refuses a tampered price, naming the field, and charges nothing', async () => {
+    const res = await fetch(`${gateway()}/api/v1/online/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({
+        storeId: STORE,
+        orderType: 'pickup',
+        customer: GUEST,
+        items: [
+          { menuItemId: 'burger-double-smash', modifierIds: [], quantity: 1, unitPriceCents: 1 },
+        ],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const body = (await res.json()) as { errors: { field: string }[] };
+    expect(body.errors.map((e) => e.field)).toContain('items.0.unitPriceCents');
+  });
+
+  it('says a store whose hub has stopped cannot take online orders, and takes none', async () => {
+    await hub.stop();
+    hubStopped = true;
+    await eventually(async () => {
+      const s = await callJson('GET', `${gateway()}/api/v1/online/stores/${STORE}`, undefined);
+      return s.body.acceptingOrders === false;
+    }, 15_000);
+    const page = await phonePage();
+    await page.goto(`${gateway()}/order/`);
+    await page.waitForSelector("text=This store can't take online orders right now");
+    const refused = await fetch(`${gateway()}/api/v1/online/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({
+        storeId: STORE,
+        orderType: 'pickup',
+        customer: GUEST,
+        items: [{ menuItemId: 'burger-double-smash', modifierIds: [], quantity: 1 }],
+      }),
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { reason: string }).reason).toBe('store-closed');
+    await page.context().close();
+  });
+});
