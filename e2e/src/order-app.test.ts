@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Cloud, startCloud } from '@pos/cloud-services/cloud';
 import { makeEvent, uuidv7 } from '@pos/contracts';
 import { createLogger } from '@pos/kit';
@@ -19,7 +21,7 @@ const OPEN = 'quay-street';
 const SILENT = 'dock-road';
 const UNENROLLED = 'new-town';
 const PHONE = { width: 390, height: 844 };
-const SHOTS = process.env.ORDER_APP_SHOTS ?? '/tmp/k/shots';
+const SHOTS = process.env.ORDER_APP_SHOTS ?? join(tmpdir(), 'pos-order-app-shots');
 
 let cloud: Cloud;
 let browser: Browser;

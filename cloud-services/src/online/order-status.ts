@@ -1,4 +1,4 @@
-// The online order's status machine (issue K, "The online order's life", step 6), with no I/O.
+// The online order's status machine (seed §10), with no I/O.
 // Events from the store can arrive late or out of order (a hub catching up after being offline
 // sends them in a burst, the bus may redeliver), so a store event only ever moves an order
 // forward, and rejected or cancelled are final.

@@ -34,7 +34,7 @@ import type {
 import { outcomeOfIntent } from './payments/index.js';
 import type { OnlineStore, StoreDirectory } from './store-directory.js';
 
-// The online order's life in the cloud (issue K, steps 2–6): priced here from the store's menu
+// The online order's life in the cloud (seed §10): priced here from the store's menu
 // as sync serves it, paid through the online processor, handed to the store through the outbox
 // (`online.orderpaid.v1`, in the transaction that marks it paid), then followed through the
 // store's events on the bus. Refunds are recorded as pending in the transaction that decides

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { OnlineOrders, OrderView, PayOutcome } from './orders.js';
 import { OnlinePaymentError } from './payments/index.js';
 
-// The guest's endpoints (issue K, steps 2–6). Public at the gateway: the order's access token
+// The guest's endpoints (seed §10). Public at the gateway: the order's access token
 // (header `Authorization: Bearer …`, never in a URL) is checked here.
 
 const Customer = z

@@ -2,7 +2,7 @@ import type { SqlSchema } from '@pos/kit/sql';
 import { outboxTableSql } from '../events.js';
 
 /**
- * Online ordering tables (issue K). An order row holds what the guest chose, what the cloud
+ * Online ordering tables (seed §10). An order row holds what the guest chose, what the cloud
  * priced it at and where it is now; every status it took is a row of `online_order_history`.
  * Guests hold access tokens whose SHA-256 only is kept (a retried create hands out another).
  * Refunds are written first as `pending` with a key that says why (one full refund per order,

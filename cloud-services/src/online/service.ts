@@ -32,7 +32,7 @@ export interface OnlineServiceOptions {
 const BINDINGS = [...Object.keys(STORE_EVENT_STATUS), 'payment.refundprocessed.v1'];
 
 /**
- * The online ordering service (issue K): guests' orders priced from the store's menu, paid by
+ * The online ordering service (seed §10): guests' orders priced from the store's menu, paid by
  * card, handed to the store through the outbox (`online.orderpaid.v1`) and followed through
  * the store's events on the cloud bus, refunded when the store cannot take them.
  */
