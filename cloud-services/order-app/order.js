@@ -3,6 +3,7 @@
 // menu, `&view=cart` or `&view=checkout`), so Back works; a QR code on a table opens
 // `?store=<id>&table=<tableId>` for dine-in at that table. No build step, no framework.
 
+import { currentGuest } from './account/session.js';
 import {
   clampQuantity,
   describeLine,
@@ -396,7 +397,28 @@ function checkout({ store, menu }, storeId) {
   }
   checkoutScreen(root, { store, menu, cart, storeId });
   root.querySelector('h1')?.setAttribute('tabindex', '-1');
+  prefillGuest(root);
+}
+
+/** A signed-in guest's name and email in the empty checkout fields (their points need it). */
+function prefillGuest(root) {
+  const guest = currentGuest();
+  if (!guest) return;
+  for (const [field, value] of [
+    ['customer.name', guest.name],
+    ['customer.email', guest.email],
+  ]) {
+    const input = root.querySelector(`input[data-field="${field}"]`);
+    if (input && !input.value && value) input.value = value;
+  }
+}
+
+/** The header's link: "Sign in", or the guest's rewards once signed in. */
+function accountLink() {
+  const a = document.getElementById('account-link');
+  if (a) a.textContent = currentGuest() ? 'Your rewards' : 'Sign in';
 }
 
 window.addEventListener('popstate', show);
+accountLink();
 show();

@@ -114,7 +114,7 @@ describe('startCloud with a data directory', () => {
     expect(await run()).toMatchObject({
       auth: { auth: [1, 2, 3, 4] },
       menu: { menu: [1, 2, 3] },
-      loyalty: { loyalty: [1, 2, 3], 'cloud-inbox': [1, 2] },
+      loyalty: { loyalty: [1, 2, 3], idempotency: [1], 'cloud-inbox': [1, 2] },
       notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
       sync: {
         sync: [1, 2, 3, 4],
@@ -130,7 +130,7 @@ describe('startCloud with a data directory', () => {
     expect(await run()).toEqual({
       auth: { auth: [] },
       menu: { menu: [] },
-      loyalty: { loyalty: [], 'cloud-inbox': [] },
+      loyalty: { loyalty: [], idempotency: [], 'cloud-inbox': [] },
       notification: { notification: [], 'cloud-inbox': [] },
       sync: {
         sync: [],

@@ -29,13 +29,22 @@ export interface Cloud {
   stop(): Promise<void>;
 }
 
-type Starter = (runtime: CloudServiceRuntime) => Promise<StartedService>;
+/** Starts a service, given where the ones started before it listen. */
+type Starter = (
+  runtime: CloudServiceRuntime,
+  urls: Partial<Record<CloudServiceName, string>>,
+) => Promise<StartedService>;
 
 // Behind the gateway; started first so the gateway knows where they listen.
-const SERVICES: readonly [Exclude<CloudServiceName, 'gateway' | 'sync'>, Starter][] = [
+const SERVICES: readonly [Exclude<CloudServiceName, 'gateway' | 'sync' | 'online'>, Starter][] = [
   ['auth', startAuthService],
   ['menu', startMenuService],
-  ['loyalty', startLoyaltyService],
+  // Loyalty checks guests' own tokens (their points) against auth's keys.
+  [
+    'loyalty',
+    (runtime, urls) =>
+      startLoyaltyService(runtime, urls.auth ? { authUrl: reachable(urls.auth) } : {}),
+  ],
   ['notification', startNotificationService],
 ];
 
@@ -82,7 +91,7 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
         urls[name] = `http://${config.host}:${ports[name]}`;
         continue;
       }
-      const service = await start(runtime(name));
+      const service = await start(runtime(name), urls);
       running.push(service);
       urls[name] = service.url;
     }

@@ -111,7 +111,8 @@ describe('gateway guard', () => {
       expect(noToken.status).toBe(401);
       expect(noToken.headers.get('www-authenticate')).toContain('Bearer');
       const token = await signUp(gw.url);
-      expect((await get(`${gw.url}/api/v1/loyalty/accounts`, token)).status).toBe(200);
+      // A customer reaches their own points, never the staff's lookup of anyone's account.
+      expect((await get(`${gw.url}/api/v1/loyalty/accounts`, token)).status).toBe(403);
       // A customer may not change the menu or read the notification log.
       expect((await get(`${gw.url}/api/v1/menu/items`, token, 'POST')).status).toBe(403);
       expect((await get(`${gw.url}/api/v1/notifications/log`, token)).status).toBe(403);

@@ -24,6 +24,7 @@ export interface GatewayRoute {
 
 const STAFF = ['owner', 'manager', 'cashier', 'cook', 'service'];
 const MANAGERS = ['owner', 'manager', 'service'];
+const CUSTOMERS = ['customer'];
 
 export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   // Signing in, registering, refreshing and the JWKS are for everyone.
@@ -38,19 +39,18 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   // The draft is work in progress: only managers see it.
   { prefix: '/api/v1/menu/draft', upstream: 'menu', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty', upstream: 'loyalty', read: 'signed-in', write: 'signed-in' },
+  // Accounts are found and opened by staff at the counter; a guest never looks one up.
+  { prefix: '/api/v1/loyalty/accounts', upstream: 'loyalty', read: STAFF, write: STAFF },
+  // A signed-in guest's own account: the service finds it by the token's email (seed §10).
+  { prefix: '/api/v1/loyalty/me', upstream: 'loyalty', read: CUSTOMERS, write: CUSTOMERS },
   // Giving points and setting up the programme are for managers.
   { prefix: '/api/v1/loyalty/points', upstream: 'loyalty', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty/promotions', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
   { prefix: '/api/v1/loyalty/multipliers', upstream: 'loyalty', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty/tiers', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
   { prefix: '/api/v1/loyalty/rewards', upstream: 'loyalty', read: 'signed-in', write: MANAGERS },
-  // Any signed-in staff member redeems a reward for a guest at the counter.
-  {
-    prefix: '/api/v1/loyalty/rewards/redeem',
-    upstream: 'loyalty',
-    read: 'signed-in',
-    write: 'signed-in',
-  },
+  // Any staff member redeems a reward for a guest at the counter (a guest redeems under /me).
+  { prefix: '/api/v1/loyalty/rewards/redeem', upstream: 'loyalty', read: STAFF, write: STAFF },
   { prefix: '/api/v1/notifications', upstream: 'notification', read: STAFF, write: MANAGERS },
   // Hubs sign these with their store credential, which the sync service checks itself.
   { prefix: '/api/v1/sync/enrol', upstream: 'sync', read: 'public', write: 'public' },

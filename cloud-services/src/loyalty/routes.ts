@@ -1,7 +1,9 @@
-import { AppError, handle, OpenApi } from '@pos/kit';
-import type { Express } from 'express';
+import { AppError, handle, type IdempotencyStore, idempotency, OpenApi } from '@pos/kit';
+import type { Express, Request, RequestHandler } from 'express';
+import type { JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Loyalty } from './loyalty.js';
+import { type Customer, customerFrom, MyLoyalty } from './me.js';
 
 const Phone = z.string().regex(/^\+?[0-9 ()-]{6,20}$/, { message: 'a phone number' });
 const OpenBody = z
@@ -55,12 +57,29 @@ const RewardBody = z
     active: z.boolean().default(true),
   })
   .strict();
+const JoinBody = z.object({ name: z.string().trim().min(1).max(100).optional() }).strict();
+const MyRedeemBody = z.object({ rewardId: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict();
+
 const LedgerQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
   .strict();
 
-/** Seed §1.8 endpoints. Access (who may add points) is the gateway's route rule. */
-export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
+export interface LoyaltyRouteOptions {
+  /** The auth service's keys, which check a guest's own token on the `/me` routes. */
+  jwks?: JWTVerifyGetKey | undefined;
+  /** Where the `/me` redemptions keep their Idempotency-Keys. */
+  idempotency?: IdempotencyStore;
+}
+
+/**
+ * Seed §1.8 endpoints. Access (who may add points) is the gateway's route rule; the guest's own
+ * `/api/v1/loyalty/me…` routes (seed §10) also check the guest's token here.
+ */
+export function loyaltyRoutes(
+  app: Express,
+  loyalty: Loyalty,
+  options: LoyaltyRouteOptions = {},
+): void {
   const tags = ['loyalty'];
   const docs = new OpenApi({ title: 'Loyalty service', version: '1.0.0' }).add(
     {
@@ -149,6 +168,33 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
       tags,
       body: PromotionBody,
       status: 201,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/loyalty/me',
+      summary: "The signed-in guest's own points: balance, tier, next tier and history",
+      tags,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/me',
+      summary: 'Join the programme with the email of the signed-in guest',
+      tags,
+      body: JoinBody,
+      status: 201,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/loyalty/me/rewards',
+      summary: 'The rewards catalogue, with which the signed-in guest can afford',
+      tags,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/me/rewards/redeem',
+      summary: "Spend the signed-in guest's points on a reward (Idempotency-Key required)",
+      tags,
+      body: MyRedeemBody,
     },
   );
   app.get('/openapi.json', (_req, res) => {
@@ -239,5 +285,62 @@ export function loyaltyRoutes(app: Express, loyalty: Loyalty): void {
   app.post(
     '/api/v1/loyalty/rewards/redeem',
     handle({ body: RedeemBody }, ({ body }) => loyalty.redeem(body.customerId, body.rewardId)),
+  );
+  myLoyaltyRoutes(app, new MyLoyalty(loyalty), options);
+}
+
+/**
+ * The guest's own account (seed §10), found by the email in their verified token: no route
+ * takes a customer ID, so no guest reaches another's account.
+ */
+function myLoyaltyRoutes(app: Express, mine: MyLoyalty, options: LoyaltyRouteOptions): void {
+  const customers = new WeakMap<Request, Customer>();
+  const me = (req: Request) => customerFrom(req, options.jwks);
+  // Checked before the Idempotency-Key is claimed, so keys are per guest and a stranger's
+  // request never holds one.
+  const signedIn: RequestHandler = (req, _res, next) => {
+    me(req).then((customer) => {
+      customers.set(req, customer);
+      next();
+    }, next);
+  };
+  const replay: RequestHandler = options.idempotency
+    ? idempotency({
+        store: options.idempotency,
+        required: true,
+        principal: (req) => customers.get(req)?.sub,
+      })
+    : (_req, _res, next) => next();
+
+  app.get(
+    '/api/v1/loyalty/me',
+    handle({}, async (_input, req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      return mine.dashboard(await me(req));
+    }),
+  );
+  app.post(
+    '/api/v1/loyalty/me',
+    handle({ body: JoinBody }, async ({ body }, req, res) => {
+      const customer = await me(req);
+      const { created } = await mine.join(customer, body.name);
+      res.status(created ? 201 : 200);
+      return mine.dashboard(customer);
+    }),
+  );
+  app.get(
+    '/api/v1/loyalty/me/rewards',
+    handle({}, async (_input, req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      return mine.rewards(await me(req));
+    }),
+  );
+  app.post(
+    '/api/v1/loyalty/me/rewards/redeem',
+    signedIn,
+    replay,
+    handle({ body: MyRedeemBody }, async ({ body }, req) =>
+      mine.redeem(customers.get(req) ?? (await me(req)), body.rewardId),
+    ),
   );
 }

@@ -2,10 +2,13 @@ import type { AnyEvent, PaymentCompletedV1 } from '@pos/contracts';
 import {
   type CloudServiceRuntime,
   cloudInboxSchema,
+  PgIdempotencyStore,
+  pgIdempotencySchema,
   type StartedService,
   startBusWork,
   startDatabaseService,
 } from '@pos/kit/sql';
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { parseBusEvent } from '../events.js';
 import { Loyalty } from './loyalty.js';
 import { loyaltyRoutes } from './routes.js';
@@ -13,15 +16,38 @@ import { loyaltySchema } from './schema.js';
 
 export const LOYALTY_SERVICE = 'loyalty';
 
+export interface LoyaltyServiceOptions {
+  /**
+   * The auth service, whose JWKS checks a guest's own token on `/api/v1/loyalty/me…`:
+   * `AUTH_URL`, else the auth service on its usual port on this machine.
+   */
+  authUrl?: string;
+  /** Instead of fetching the auth service's JWKS (tests). */
+  jwks?: JWTVerifyGetKey;
+}
+
+const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+
 /**
  * The loyalty service (seed §1.8). It earns points from `payment.completed.v1` events on the
  * cloud bus (RabbitMQ with `AMQP_URL`), each applied once, and publishes its own events there,
  * among them the earning rules hubs estimate with (`loyalty.ruleschanged.v1`).
  */
-export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<StartedService> {
+export function startLoyaltyService(
+  runtime: CloudServiceRuntime,
+  options: LoyaltyServiceOptions = {},
+): Promise<StartedService> {
+  const authUrl =
+    options.authUrl ??
+    runtime.env.AUTH_URL ??
+    `http://127.0.0.1:${runtime.env.AUTH_PORT ?? '5001'}`;
+  // Fetched on first use and cached (again for a key it does not know yet).
+  const jwks =
+    options.jwks ??
+    createRemoteJWKSet(new URL('api/v1/auth/.well-known/jwks.json', withSlash(authUrl)));
   return startDatabaseService({
     name: LOYALTY_SERVICE,
-    schemas: [loyaltySchema, cloudInboxSchema],
+    schemas: [loyaltySchema, pgIdempotencySchema, cloudInboxSchema],
     runtime,
     background: (db) => {
       const loyalty = new Loyalty(db);
@@ -48,6 +74,7 @@ export function startLoyaltyService(runtime: CloudServiceRuntime): Promise<Start
         await work?.();
       };
     },
-    routes: (app, db) => loyaltyRoutes(app, new Loyalty(db)),
+    routes: (app, db) =>
+      loyaltyRoutes(app, new Loyalty(db), { jwks, idempotency: new PgIdempotencyStore(db) }),
   });
 }
