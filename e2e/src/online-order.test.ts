@@ -27,7 +27,7 @@ import { callJson, startCloudAsOwner } from './cloud-harness.js';
 
 const OWNER = { email: 'owner@online-order.example', password: 'owner password 1' };
 const STORE = 'harbour-street';
-const GUEST = { name: 'Grace Hopper', email: 'grace@guests.example' };
+const GUEST = { name: 'Grace Hopper', email: 'grace@guests.example', password: 'grace password 1' };
 const PHONE = { width: 390, height: 844 };
 
 let smtp: SMTPServer;
@@ -116,8 +116,20 @@ async function phonePage(): Promise<Page> {
 }
 
 describe('an online order', () => {
-  it('goes from the guest to the kitchen and back: paid, printed, shown, bumped, ready, e-mailed', async () => {
+  it('goes from the guest to the kitchen and back: paid, printed, shown, bumped, ready, e-mailed, points earned once', async () => {
     const page = await phonePage();
+    // The guest has an account, to earn points.
+    await page.goto(`${gateway()}/order/`);
+    await page.click('#account-link');
+    await page.waitForURL(/\/order\/account\/$/);
+    await page.click('[data-action="show-register"]');
+    await page.fill('#a-displayName', GUEST.name);
+    await page.fill('#a-email', GUEST.email);
+    await page.fill('#a-password', GUEST.password);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('[data-testid="balance"]');
+    expect(await page.textContent('[data-testid="balance"]')).toBe('0');
+
     await page.goto(`${gateway()}/order/`);
     await page.click(`text=Harbour Street`);
     await page.click('[data-item="burger-double-smash"] button');
@@ -165,6 +177,22 @@ describe('an online order', () => {
     await eventually(() => inbox.some((m) => m.to.includes(GUEST.email)), 15_000);
     const mail = inbox.find((m) => m.to.includes(GUEST.email));
     expect(`${mail?.subject} ${mail?.text}`).toContain(String(order.number));
+
+    // The points the payment earned, on the guest's account page, once.
+    const history = async () => {
+      await page.goto(`${gateway()}/order/account/`);
+      await page.waitForSelector('[data-testid="balance"]');
+      return {
+        balance: Number(await page.textContent('[data-testid="balance"]')),
+        visits: await page.$$eval('[data-testid="history"] li', (lis) => lis.length),
+      };
+    };
+    await eventually(async () => (await history()).balance > 0, 15_000);
+    const earned = await history();
+    expect(earned.visits).toBe(1);
+    expect(earned.balance).toBe(Math.floor(order.totalCents / 100));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await history()).toEqual(earned);
     await page.context().close();
   });
 
@@ -175,7 +203,7 @@ describe('an online order', () => {
       body: JSON.stringify({
         storeId: STORE,
         orderType: 'pickup',
-        customer: GUEST,
+        customer: { name: GUEST.name, email: GUEST.email },
         items: [
           { menuItemId: 'burger-double-smash', modifierIds: [], quantity: 1, unitPriceCents: 1 },
         ],
@@ -184,7 +212,7 @@ describe('an online order', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     const body = (await res.json()) as { errors: { field: string }[] };
-    expect(body.errors.map((e) => e.field)).toContain('items.0.unitPriceCents');
+    expect(body.errors.map((e) => e.field)).toEqual(['items.0.unitPriceCents']);
   });
 
   it('says a store whose hub has stopped cannot take online orders, and takes none', async () => {
@@ -203,7 +231,7 @@ describe('an online order', () => {
       body: JSON.stringify({
         storeId: STORE,
         orderType: 'pickup',
-        customer: GUEST,
+        customer: { name: GUEST.name, email: GUEST.email },
         items: [{ menuItemId: 'burger-double-smash', modifierIds: [], quantity: 1 }],
       }),
     });
