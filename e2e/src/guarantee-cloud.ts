@@ -12,9 +12,9 @@ const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 
 /** The cloud services that keep a database of their own (the gateway keeps none). */
-const DATABASES = ['auth', 'menu', 'loyalty', 'notification', 'sync'] as const;
+const DATABASES = ['auth', 'menu', 'loyalty', 'notification', 'sync', 'online'] as const;
 type DatabaseService = (typeof DATABASES)[number];
-const PORTS = ['GATEWAY', 'AUTH', 'MENU', 'LOYALTY', 'NOTIFICATION', 'SYNC'] as const;
+const PORTS = ['GATEWAY', 'AUTH', 'MENU', 'LOYALTY', 'NOTIFICATION', 'SYNC', 'ONLINE'] as const;
 
 const BROKER = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -67,10 +67,10 @@ export interface CloudProcess {
  * The cloud as it is deployed: every service in one child process (`cloud-services/src/main.ts`)
  * on real PostgreSQL (a fresh database per service) and RabbitMQ (a fresh virtual host).
  */
-export async function startCloudProcess(owner: {
-  email: string;
-  password: string;
-}): Promise<CloudProcess> {
+export async function startCloudProcess(
+  owner: { email: string; password: string },
+  extraEnv: Record<string, string> = {},
+): Promise<CloudProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pos-guarantee-cloud-'));
   const [databases, vhost, ports] = await Promise.all([
     Promise.all(DATABASES.map(() => createTestDatabase('pos_guarantee'))),
@@ -92,6 +92,7 @@ export async function startCloudProcess(owner: {
     // The test reads reports and accounts often; the limits are still counted.
     GATEWAY_RATE_LIMIT_PER_USER: '1000000',
     GATEWAY_RATE_LIMIT_PER_IP: '1000000',
+    ...extraEnv,
   };
   PORTS.forEach((name, i) => {
     env[`${name}_PORT`] = String(ports[i]);

@@ -1,25 +1,24 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Cloud } from '@pos/cloud-services/cloud';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { demoMenu } from '@pos/edge-hub/demo/menu';
-import {
-  type ApiClient,
-  eventually,
-  PINS,
-  startTestHub,
-  type TestHub,
-} from '@pos/edge-hub/testing/hub-harness';
-import { demoPrintingConfig, startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
+import { eventually, PINS } from '@pos/edge-hub/testing/hub-harness';
+import { startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { callJson, startCloudAsOwner } from './cloud-harness.js';
+import { callJson } from './cloud-harness.js';
+import { type CloudProcess, startCloudProcess } from './guarantee-cloud.js';
+import { type HubProcess, startHubProcess } from './hub-process.js';
 
-// An online order from a guest's phone to the kitchen and back: the cloud (every service, on
-// the embedded database and bus, e-mail to an SMTP server started here) and a store's hub with
-// virtual printers, enrolled and running the menu published in the cloud. The guest orders
+// An online order from a guest's phone to the kitchen and back, on real processes: the cloud
+// as deployed (every service in its own child process on PostgreSQL and RabbitMQ, e-mail to an
+// SMTP server started here) and a store's hub (its own process, with virtual printers),
+// enrolled and running the menu published in the cloud. The guest orders
 // and pays in the app at /order/ in Chromium; the hub creates the order (the kitchen ticket
 // prints, the kitchen display shows it), the cook bumps it, and the guest's page says "ready"
 // while the e-mail arrives. A tampered price is refused; a store whose hub has stopped says it
@@ -32,16 +31,33 @@ const PHONE = { width: 390, height: 844 };
 
 let smtp: SMTPServer;
 const inbox: { to: string; subject: string; text: string }[] = [];
-let cloud: Cloud;
-let owner: string;
+let cloud: CloudProcess;
 let receipt: VirtualPrinter;
 let kitchen: VirtualPrinter;
-let hub: TestHub;
-let manager: ApiClient;
-let cook: ApiClient;
+let hub: HubProcess;
+let hubStopped = false;
+const hubDir = mkdtempSync(join(tmpdir(), 'pos-online-hub-'));
+let manager: HubClient;
+let cook: HubClient;
 let browser: Browser;
 
 const gateway = () => cloud.urls.gateway;
+const owner = () => cloud.owner;
+
+interface HubClient {
+  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body: unknown): Promise<{ status: number; body: any }>;
+}
+
+/** Staff signed in at the hub with their PIN. */
+async function staffAt(url: string, pin: string): Promise<HubClient> {
+  const login = await callJson('POST', `${url}/api/v1/staff/login`, undefined, { pin });
+  expect(login.status).toBe(200);
+  return {
+    get: (path) => callJson('GET', `${url}${path}`, login.body.token),
+    post: (path, body) => callJson('POST', `${url}${path}`, login.body.token, body),
+  };
+}
 
 beforeAll(async () => {
   smtp = new SMTPServer({
@@ -59,36 +75,39 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   const smtpPort = (smtp.server.address() as AddressInfo).port;
-  ({ cloud, token: owner } = await startCloudAsOwner(OWNER, 'online-order-e2e', {
+  cloud = await startCloudProcess(OWNER, {
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    // The hub below beats every half second: silent for 3 s, it is away.
-    HUB_SILENT_AFTER_MS: '3000',
-  }));
-
-  receipt = await startVirtualPrinter({ port: 0, name: 'receipt', codePage: 'PC858' });
-  kitchen = await startVirtualPrinter({ port: 0, name: 'kitchen', codePage: 'PC858' });
-  hub = await startTestHub({
-    env: { STORE_ID: STORE },
-    printing: { initialConfig: () => demoPrintingConfig('127.0.0.1', receipt.port, kitchen.port) },
-    sync: { client: { backoff: { minMs: 50, maxMs: 400 }, heartbeatMs: 500, longPollMs: 2_000 } },
+    // The hub below beats every second: silent for 4 s, it is away.
+    HUB_SILENT_AFTER_MS: '4000',
   });
-  manager = await hub.as(PINS.manager);
-  cook = await hub.as(PINS.cook);
 
-  // The store in the cloud, its hub enrolled with the code, the demo menu published to it.
-  const store = await callJson('POST', `${cloud.urls.sync}/api/v1/sync/stores`, owner, {
+  // The store in the cloud; its hub enrols itself with the code at first start.
+  const store = await callJson('POST', `${cloud.urls.sync}/api/v1/sync/stores`, owner(), {
     storeId: STORE,
     name: 'Harbour Street',
   });
   expect(store.status).toBe(201);
-  const enrolled = await manager.post('/api/v1/sync/enrol', {
-    cloudUrl: cloud.urls.sync,
-    code: store.body.enrolmentCode,
+  receipt = await startVirtualPrinter({ port: 0, name: 'receipt', codePage: 'PC858' });
+  kitchen = await startVirtualPrinter({ port: 0, name: 'kitchen', codePage: 'PC858' });
+  hub = await startHubProcess(hubDir, {
+    STORE_ID: STORE,
+    CLOUD_SYNC_URL: cloud.urls.sync,
+    SYNC_ENROLMENT_CODE: store.body.enrolmentCode,
+    SYNC_HEARTBEAT_S: '1',
+    RECEIPT_PRINTER_PORT: String(receipt.port),
+    KITCHEN_PRINTER_PORT: String(kitchen.port),
   });
-  expect(enrolled.status).toBe(201);
+  manager = await staffAt(hub.url, PINS.manager);
+  cook = await staffAt(hub.url, PINS.cook);
+  await eventually(
+    async () => (await manager.get('/api/v1/sync/status')).body.state === 'online',
+    30_000,
+  );
+
+  // The demo menu published in the cloud to the store, and running on the hub.
   const { version: _v, publishedAt: _p, ...menu } = demoMenu();
-  expect((await callJson('PUT', `${gateway()}/api/v1/menu/draft`, owner, menu)).status).toBe(200);
-  const published = await callJson('POST', `${gateway()}/api/v1/menu/publish`, owner, {
+  expect((await callJson('PUT', `${gateway()}/api/v1/menu/draft`, owner(), menu)).status).toBe(200);
+  const published = await callJson('POST', `${gateway()}/api/v1/menu/publish`, owner(), {
     storeIds: [STORE],
   });
   expect(published.status).toBe(201);
@@ -97,17 +116,16 @@ beforeAll(async () => {
     15_000,
   );
   browser = await launchChromium();
-}, 120_000);
-
-let hubStopped = false;
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (!hubStopped) await hub?.stop();
+  if (!hubStopped) await hub?.kill('SIGTERM');
   await receipt?.close();
   await kitchen?.close();
-  await cloud?.stop();
+  await cloud?.dispose();
   await new Promise((r) => smtp?.close(() => r(undefined)));
+  rmSync(hubDir, { recursive: true, force: true });
 });
 
 async function phonePage(): Promise<Page> {
@@ -216,7 +234,7 @@ describe('an online order', () => {
   });
 
   it('says a store whose hub has stopped cannot take online orders, and takes none', async () => {
-    await hub.stop();
+    await hub.kill('SIGTERM');
     hubStopped = true;
     await eventually(async () => {
       const s = await callJson('GET', `${gateway()}/api/v1/online/stores/${STORE}`, undefined);

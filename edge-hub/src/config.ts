@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   /** The cloud sync service (port 5009); with a code, a new hub enrols itself on first start. */
   CLOUD_SYNC_URL: z.url({ protocol: /^https?$/ }).optional(),
   SYNC_ENROLMENT_CODE: z.string().trim().min(12).max(40).optional(),
+  /** How often the hub tells the cloud it is there when it has nothing to send. */
+  SYNC_HEARTBEAT_S: z.coerce.number().int().min(1).max(300).default(15),
   STORE_TIMEZONE: z
     .string()
     .refine((tz) => {
@@ -46,6 +48,8 @@ export interface HubConfig {
   /** The cloud sync service a hub enrols with on first start (with `syncEnrolmentCode`). */
   cloudSyncUrl?: string;
   syncEnrolmentCode?: string;
+  /** Between pushes with nothing to send (the cloud's sign that the hub is there). */
+  syncHeartbeatMs: number;
 }
 
 export class ConfigError extends Error {
@@ -71,5 +75,6 @@ export function hubConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HubConfi
     ...(e.CLOUD_JWKS_URL ? { cloudJwksUrl: e.CLOUD_JWKS_URL } : {}),
     ...(e.CLOUD_SYNC_URL ? { cloudSyncUrl: e.CLOUD_SYNC_URL } : {}),
     ...(e.SYNC_ENROLMENT_CODE ? { syncEnrolmentCode: e.SYNC_ENROLMENT_CODE } : {}),
+    syncHeartbeatMs: e.SYNC_HEARTBEAT_S * 1_000,
   };
 }

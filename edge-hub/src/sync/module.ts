@@ -92,6 +92,7 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
           state,
           logger: ctx.logger.child({ module: 'sync' }),
           clock: ctx.clock,
+          heartbeatMs: ctx.config.syncHeartbeatMs,
           ...options.client,
           hubState: () => ({
             menuVersion: options.menu().version(),
