@@ -519,6 +519,32 @@ describe('ordering app', () => {
     await page.context().close();
   });
 
+  it('pays with a card that asks for 3-D Secure, through the bank check window', async () => {
+    const page = await phone();
+    await page.goto(`${cloud.urls.gateway}/order/?store=${OPEN}`);
+    await page.click('[data-item="fries"] button');
+    await page.check('dialog input[value="large"]');
+    await page.click('dialog button[type="submit"]');
+    await page.click('#cart-bar a');
+    await page.click('text=Go to checkout');
+    await page.fill('#f-name', 'Ada');
+    await page.fill('#f-email', 'ada@example.com');
+    await page.click('text=Continue to payment');
+    await page.waitForSelector('form.pay');
+    await page.fill('#f-card', '4000 0027 6000 3184');
+    const [bank] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('[data-testid="pay"]'),
+    ]);
+    await bank.waitForSelector('text=Confirm your payment');
+    expect(await bank.textContent('main')).toContain('$5.95');
+    await bank.click('text=Approve');
+    // The check's window closes itself; the order page asks how it went, and it is paid.
+    await page.waitForURL(/\/order\/track\/\?id=/, { timeout: 15_000 });
+    await page.waitForSelector('[data-testid="status"][data-status="paid"]');
+    await page.context().close();
+  });
+
   it('works at desktop size too', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();

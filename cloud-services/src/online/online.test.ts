@@ -14,6 +14,7 @@ import { lazyTestDatabase } from '@pos/kit/sql/testing';
 import { startSyncServer } from '@pos/sync/server/service';
 import { testTokens } from '@pos/sync/server/test-tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { challengeUrl } from './challenge-routes.js';
 import { type PaymentIntentId, SimulatedOnlineProcessor } from './payments/index.js';
 import { startOnlineService } from './service.js';
 
@@ -516,6 +517,50 @@ for (const target of targets) {
       );
       expect(failed.status).toBe(402);
       expect((await view(other.body)).status).toBe('awaiting-payment');
+    });
+
+    it("serves the simulated bank's check: approving goes back to the app and pays once", async () => {
+      await heartbeat();
+      const placed = await place(cart([{ menuItemId: 'burger', quantity: 1 }]));
+      await pay(placed.body, '4000002760003184', {
+        returnUrl: 'https://shop.example/order/bank-done.html?x=1',
+      });
+      const intentId = await intentOf(placed.body.orderId);
+      const pageUrl = `${online.url}${challengeUrl(intentId)}`;
+      const shown = await fetch(pageUrl);
+      expect(shown.status).toBe(200);
+      const html = await shown.text();
+      expect(html).toContain('Confirm your payment');
+      expect(html).toMatch(/\$\d+\.\d{2}/);
+      expect(html).not.toContain('4000002760003184');
+      const approved = await fetch(`${pageUrl}/approve`, { method: 'POST', redirect: 'manual' });
+      // Back to the app's own page, on the same site, whatever host the address named.
+      expect(approved.status).toBe(303);
+      expect(approved.headers.get('location')).toBe('/order/bank-done.html?x=1');
+      const done = await api(
+        'POST',
+        `/api/v1/online/orders/${placed.body.orderId}/payment/complete`,
+        undefined,
+        bearer(placed.body.accessToken),
+      );
+      expect(done.body.status).toBe('paid');
+      expect(processor.chargesFor(intentId)).toHaveLength(1);
+      // Over: the page says so, and approving again charges nothing.
+      expect((await fetch(pageUrl)).status).toBe(404);
+      await fetch(`${pageUrl}/approve`, { method: 'POST', redirect: 'manual' });
+      expect(processor.chargesFor(intentId)).toHaveLength(1);
+
+      // A return address outside the app is not followed.
+      const other = await place(cart([{ menuItemId: 'burger', quantity: 1 }]));
+      await pay(other.body, '4000002760003184', { returnUrl: 'https://elsewhere.example/steal' });
+      const otherIntent = await intentOf(other.body.orderId);
+      const failed = await fetch(`${online.url}${challengeUrl(otherIntent)}/fail`, {
+        method: 'POST',
+        redirect: 'manual',
+      });
+      expect(failed.status).toBe(200);
+      expect(await failed.text()).toContain('You can close this window');
+      expect((await fetch(`${online.url}${challengeUrl('pi_unknown')}`)).status).toBe(404);
     });
 
     it('follows the store: received, then ready, never backwards', async () => {

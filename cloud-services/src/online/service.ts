@@ -9,6 +9,7 @@ import {
   startDatabaseService,
 } from '@pos/kit/sql';
 import { parseBusEvent } from '../events.js';
+import { challengeRoutes, challengeUrl } from './challenge-routes.js';
 import { STORE_EVENT_STATUS, type StoreEventType } from './order-status.js';
 import { OnlineOrders, OUTBOX } from './orders.js';
 import { createOnlinePaymentProcessor, type OnlinePaymentProcessor } from './payments/index.js';
@@ -41,7 +42,9 @@ export function startOnlineService(
   options: OnlineServiceOptions = {},
 ): Promise<StartedService> {
   const syncUrl = options.syncUrl ?? runtime.env.SYNC_URL ?? 'http://127.0.0.1:5009';
-  const processor = options.processor ?? createOnlinePaymentProcessor(runtime.env, runtime.logger);
+  const processor =
+    options.processor ??
+    createOnlinePaymentProcessor(runtime.env, runtime.logger, { challengeUrl });
   let orders: OnlineOrders | undefined;
   const ordersFor = (db: SqlDatabase) => {
     orders ??= new OnlineOrders({
@@ -103,7 +106,10 @@ export function startOnlineService(
         await online.processRefunds();
       };
     },
-    routes: (app, db) => onlineRoutes(app, ordersFor(db), db),
+    routes: (app, db) => {
+      challengeRoutes(app, processor);
+      onlineRoutes(app, ordersFor(db), db);
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@pos/kit/logger';
 import type { OnlinePaymentProcessor } from './processor.js';
-import { SimulatedOnlineProcessor } from './simulated-processor.js';
+import { SimulatedOnlineProcessor, type SimulatedProcessorOptions } from './simulated-processor.js';
 import { StripeOnlineProcessor } from './stripe-processor.js';
 
 // Card-not-present payments for online ordering. The Stripe stand-in
@@ -44,10 +44,14 @@ export { TEST_CARD_NUMBERS } from './test-cards.js';
 export function createOnlinePaymentProcessor(
   env: Readonly<Record<string, string | undefined>> = process.env,
   logger?: Logger,
+  simulator: Partial<Pick<SimulatedProcessorOptions, 'challengeUrl'>> = {},
 ): OnlinePaymentProcessor {
   const apiKey = env.STRIPE_SECRET_KEY?.trim();
   if (apiKey === undefined || apiKey === '') {
-    return new SimulatedOnlineProcessor(logger === undefined ? {} : { logger });
+    return new SimulatedOnlineProcessor({
+      ...simulator,
+      ...(logger === undefined ? {} : { logger }),
+    });
   }
   return new StripeOnlineProcessor({ apiKey, ...(logger === undefined ? {} : { logger }) });
 }

@@ -34,6 +34,8 @@ import { DECLINE_MESSAGES, readCardNumber } from './test-cards.js';
 
 export interface SimulatedProcessorOptions {
   logger?: Logger;
+  /** Where the simulated issuer's 3-D Secure page for an intent is (served by its user). */
+  challengeUrl?: (intentId: PaymentIntentId) => string;
 }
 
 /** A captured charge, as the simulator books it (tests count these). */
@@ -64,6 +66,16 @@ export class SimulatedOnlineProcessor implements OnlinePaymentProcessor {
 
   constructor(options: SimulatedProcessorOptions = {}) {
     this.logger = options.logger?.child({ processor: this.kind });
+    this.challengeUrl = options.challengeUrl ?? ((id) => `https://simulator.invalid/3ds/${id}`);
+  }
+
+  private readonly challengeUrl: (intentId: PaymentIntentId) => string;
+  /** Where the guest's browser goes back to after each intent's challenge. */
+  private readonly returnUrls = new Map<PaymentIntentId, string>();
+
+  /** The page the browser returns to after the intent's challenge, as confirm was given it. */
+  returnUrlOf(intentId: PaymentIntentId): string | undefined {
+    return this.returnUrls.get(intentId);
   }
 
   async createIntent(request: CreateIntentRequest): Promise<PaymentIntentView> {
@@ -192,9 +204,9 @@ export class SimulatedOnlineProcessor implements OnlinePaymentProcessor {
     intent.nextAction = {
       type: 'three_d_secure',
       clientSecret: this.secrets.get(intent.id) as string,
-      redirectUrl:
-        returnUrl === undefined ? undefined : `https://simulator.invalid/3ds/${intent.id}`,
+      redirectUrl: returnUrl === undefined ? undefined : this.challengeUrl(intent.id),
     };
+    if (returnUrl !== undefined) this.returnUrls.set(intent.id, returnUrl);
     this.logger?.info({ intentId: intent.id }, 'intent requires 3-D Secure');
   }
 
