@@ -26,21 +26,13 @@ import { HttpClient } from './lib/http.js';
 import { startHub } from './lib/hub.js';
 import { startNullPrinter } from './lib/null-printer.js';
 import { signIn, stockForOrders } from './lib/pos-api.js';
-import { machine, printResult, printTable, progress, target } from './lib/report.js';
+import { machine, positiveInt, printResult, printTable, progress, target } from './lib/report.js';
 import { histogram, LatencySamples, summarize } from './lib/stats.js';
 
 const TARGET_P99_MS = 1_000;
 const STORE_ID = 'bench-online';
 const OWNER = { email: 'owner@bench-online.example', password: 'bench owner password' };
 const ITEM = { menuItemId: 'burger-double-smash', modifierIds: [], quantity: 1 };
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 const config = {
   orders: positiveInt('BENCH_ORDERS', 200),

@@ -25,7 +25,7 @@ import { type RunningHub, startHub } from './lib/hub.js';
 import { type LoadOptions, type LoadResult, runClosedLoop, runFixedRate } from './lib/load.js';
 import { startNullPrinter } from './lib/null-printer.js';
 import { newOrderRequest, signIn, stockForOrders } from './lib/pos-api.js';
-import { machine, printResult, printTable, progress, target } from './lib/report.js';
+import { machine, positiveInt, printResult, printTable, progress, target } from './lib/report.js';
 import { RssSampler, readRssMb } from './lib/rss.js';
 import { histogram, type LatencySummary, summarize } from './lib/stats.js';
 
@@ -35,14 +35,6 @@ const ORDER_RATE_CEILING = 5_000;
 /** Above this share of failed orders the figures mean nothing and the run fails. */
 const MAX_ERROR_RATE = 0.01;
 const TARGETS = { ordersPerSec: 1_000, p99Ms: 30, rssAfter100kMb: 250 };
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 const config = {
   connections: positiveInt('BENCH_CONNECTIONS', 32),

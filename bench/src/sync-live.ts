@@ -59,7 +59,7 @@ import { HttpClient } from './lib/http.js';
 import { type RunningHub, startHub } from './lib/hub.js';
 import { startNullPrinter } from './lib/null-printer.js';
 import { signIn, stockForOrders } from './lib/pos-api.js';
-import { machine, printResult, printTable, progress, target } from './lib/report.js';
+import { machine, positiveInt, printResult, printTable, progress, target } from './lib/report.js';
 import { Kitchen, openShift, payCash, placeOrder } from './lib/restaurant.js';
 import { histogram, LatencySamples, type LatencySummary, round2, summarize } from './lib/stats.js';
 import { SyncLink } from './lib/sync-link.js';
@@ -77,14 +77,6 @@ const COOKS = 4;
 const QUIET_CPU_S = 0.05;
 /** Above this share of failed orders the figures mean nothing and the run fails. */
 const MAX_ERROR_RATE = 0.01;
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 const config = {
   rate: positiveInt('BENCH_RATE', 25),

@@ -45,7 +45,15 @@ import amqp from 'amqplib';
 import { onCleanup, runBenchmark } from './lib/cleanup.js';
 import { machineBusySeconds, OTHER_CPU, pidsNamed } from './lib/cpu.js';
 import { benchVhost } from './lib/rabbitmq.js';
-import { type Machine, machine, printResult, printTable, progress, target } from './lib/report.js';
+import {
+  type Machine,
+  machine,
+  positiveInt,
+  printResult,
+  printTable,
+  progress,
+  target,
+} from './lib/report.js';
 import { round2 } from './lib/stats.js';
 import { eventMix, storeEvents } from './lib/sync-events.js';
 import { type FleetResult, fleet, fleetHubs } from './lib/sync-fleet.js';
@@ -62,14 +70,6 @@ import { startSyncServerProcess } from './lib/sync-server.js';
 const TARGETS = { catchUpSeconds: 2, fleetEventsPerSec: 5_000 };
 /** The queue the benchmark counts deliveries on (in the run's own vhost). */
 const FANOUT_QUEUE = 'bench.sync.fanout';
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 const config = {
   catchUpEvents: positiveInt('BENCH_CATCHUP_EVENTS', 10_000),

@@ -188,6 +188,19 @@ beforeEach(async () => {
 });
 
 /** A phone-sized page in a fresh context (empty storage), in US English. */
+/** A large fries in the cart, through checkout as a guest, up to the payment form. */
+async function checkoutLargeFries(page: Page, guest: { name: string; email: string }) {
+  await page.goto(`${cloud.urls.gateway}/order/?store=${OPEN}`);
+  await page.click('[data-item="fries"] button');
+  await page.check('dialog input[value="large"]');
+  await page.click('dialog button[type="submit"]');
+  await page.click('#cart-bar a');
+  await page.click('text=Go to checkout');
+  await page.fill('#f-name', guest.name);
+  await page.fill('#f-email', guest.email);
+  await page.click('text=Continue to payment');
+}
+
 async function phone(): Promise<Page> {
   const context = await browser.newContext({
     viewport: PHONE,
@@ -459,15 +472,7 @@ describe('ordering app', () => {
         auth: Boolean(headers.authorization),
       });
     });
-    await page.goto(`${cloud.urls.gateway}/order/?store=${OPEN}`);
-    await page.click('[data-item="fries"] button');
-    await page.check('dialog input[value="large"]');
-    await page.click('dialog button[type="submit"]');
-    await page.click('#cart-bar a');
-    await page.click('text=Go to checkout');
-    await page.fill('#f-name', 'Ana');
-    await page.fill('#f-email', 'ana@example.com');
-    await page.click('text=Continue to payment');
+    await checkoutLargeFries(page, { name: 'Ana', email: 'ana@example.com' });
 
     // The server's lines and totals: 5.50 and 8.25 % tax.
     await page.waitForSelector('form.pay');
@@ -521,15 +526,7 @@ describe('ordering app', () => {
 
   it('pays with a card that asks for 3-D Secure, through the bank check window', async () => {
     const page = await phone();
-    await page.goto(`${cloud.urls.gateway}/order/?store=${OPEN}`);
-    await page.click('[data-item="fries"] button');
-    await page.check('dialog input[value="large"]');
-    await page.click('dialog button[type="submit"]');
-    await page.click('#cart-bar a');
-    await page.click('text=Go to checkout');
-    await page.fill('#f-name', 'Ada');
-    await page.fill('#f-email', 'ada@example.com');
-    await page.click('text=Continue to payment');
+    await checkoutLargeFries(page, { name: 'Ada', email: 'ada@example.com' });
     await page.waitForSelector('form.pay');
     await page.fill('#f-card', '4000 0027 6000 3184');
     const [bank] = await Promise.all([

@@ -59,3 +59,12 @@ export function progress(phase: string, message: string): void {
 export function printResult(result: object): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
+
+/** A benchmark setting from the environment: a positive whole number, or `fallback` when unset. */
+export function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
