@@ -69,6 +69,32 @@ export function parseStripeForm(text: string): Params {
   return out;
 }
 
+/** A request to a Stripe stand-in as its handler needs it: body read whole, key picked out. */
+export interface StandInRequest {
+  method: string;
+  url: URL;
+  body: string;
+  idempotencyKey: string | undefined;
+}
+
+export async function readStandInRequest(req: IncomingMessage): Promise<StandInRequest> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const key = req.headers['idempotency-key'];
+  return {
+    method: req.method ?? 'GET',
+    url: new URL(req.url ?? '/', 'http://stand-in'),
+    body: Buffer.concat(chunks).toString('utf8'),
+    idempotencyKey: typeof key === 'string' ? key : undefined,
+  };
+}
+
+/** Stripe's answer to an Idempotency-Key used again with other parameters. */
+export function idempotencyConflict(key: string): { type: 'idempotency_error'; message: string } {
+  const message = `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`;
+  return { type: 'idempotency_error', message };
+}
+
 const expandOf = (params: Params) =>
   Object.values((params.expand as Params | undefined) ?? {}).map(String);
 
@@ -174,13 +200,7 @@ export class StripeStandIn {
       req.socket.destroy();
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const method = req.method ?? 'GET';
-    const key = req.headers['idempotency-key'];
-    const idempotencyKey = typeof key === 'string' ? key : undefined;
+    const { method, url, body, idempotencyKey } = await readStandInRequest(req);
     const reply = (status: number, payload: string, replayed = false) => {
       this.requests.push({
         method,
@@ -214,8 +234,7 @@ export class StripeStandIn {
     let payload: string;
     let replayed = false;
     if (cached !== undefined && cached.fingerprint !== fingerprint) {
-      const message = `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`;
-      return reply(400, error({ type: 'idempotency_error', message }));
+      return reply(400, error(idempotencyConflict(idempotencyKey as string)));
     }
     if (cached !== undefined) {
       ({ status, body: payload } = cached);

@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseStripeForm } from '@pos/hardware/card-readers/stripe-stand-in';
+import {
+  idempotencyConflict,
+  parseStripeForm,
+  readStandInRequest,
+} from '@pos/hardware/card-readers/stripe-stand-in';
 import { IntentsApi, StandInApiError } from './stripe-intents-stand-in-api.js';
 
 // A local stand-in for the PaymentIntents and Refunds endpoints the online Stripe processor
@@ -103,13 +107,7 @@ export class StripeIntentsStandIn {
       req.socket.destroy();
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const method = req.method ?? 'GET';
-    const header = req.headers['idempotency-key'];
-    const key = typeof header === 'string' ? header : undefined;
+    const { method, url, body, idempotencyKey: key } = await readStandInRequest(req);
     const reply = (status: number, payload: string, replayed = false) => {
       this.requests.push({ method, path: url.pathname, idempotencyKey: key, replayed, status });
       res.writeHead(status, {
@@ -133,8 +131,7 @@ export class StripeIntentsStandIn {
     const fingerprint = `${method} ${url.pathname} ${body}`;
     const seen = method === 'POST' && key !== undefined ? this.replays.get(key) : undefined;
     if (seen !== undefined && seen.fingerprint !== fingerprint) {
-      const message = `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`;
-      return reply(400, JSON.stringify({ error: { type: 'idempotency_error', message } }));
+      return reply(400, JSON.stringify({ error: idempotencyConflict(key as string) }));
     }
     if (seen !== undefined) return reply(seen.status, seen.body, true);
     const params = parseStripeForm(method === 'GET' ? url.search.slice(1) : body);
