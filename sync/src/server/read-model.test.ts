@@ -1,12 +1,13 @@
 import { type AnyEvent, makeEvent, uuidv7 } from '@pos/contracts';
 import { EVENT_SAMPLES } from '@pos/contracts/event-samples';
 import { createLogger } from '@pos/kit';
-import { migrateAll, SharedPglite } from '@pos/kit/sql';
+import { migrateAll, SharedPglite, type SqlDatabase } from '@pos/kit/sql';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   applyBatchToReadModel,
   applyParsedBatchToReadModel,
   applyToReadModel,
+  type ReadModelEvent,
   readModelSchema,
 } from './read-model.js';
 
@@ -108,6 +109,26 @@ const snapshot = async (db: Awaited<ReturnType<SharedPglite['database']>>, store
   ),
 });
 
+/** `events` as store `shuffled`, in a random order, in batches of 1 to `maxBatch`. */
+async function applyShuffled(
+  db: SqlDatabase,
+  events: readonly ReadModelEvent[],
+  rnd: () => number,
+  maxBatch: number,
+) {
+  const shuffled = events
+    .map((e) => ({ ...e, StoreId: 'shuffled' }))
+    .map((e) => ({ e, k: rnd() }))
+    .sort((a, b) => a.k - b.k)
+    .map(({ e }) => e);
+  for (let i = 0; i < shuffled.length; ) {
+    const size = 1 + Math.floor(rnd() * maxBatch);
+    const batch = shuffled.slice(i, i + size);
+    await db.transaction((tx) => applyBatchToReadModel(tx, 'shuffled', batch));
+    i += size;
+  }
+}
+
 describe('sales read model', () => {
   it('ends the same whatever the order and batching of the events', async () => {
     const db = await pglite.database('read_model_test');
@@ -118,17 +139,7 @@ describe('sales read model', () => {
       await db.transaction(async (tx) => {
         for (const e of events) await applyToReadModel(tx, 'in-order', e);
       });
-      const shuffled = events
-        .map((e) => ({ ...e, StoreId: 'shuffled' }))
-        .map((e) => ({ e, k: rnd() }))
-        .sort((a, b) => a.k - b.k)
-        .map(({ e }) => e);
-      for (let i = 0; i < shuffled.length; ) {
-        const size = 1 + Math.floor(rnd() * 25);
-        const batch = shuffled.slice(i, i + size);
-        await db.transaction((tx) => applyBatchToReadModel(tx, 'shuffled', batch));
-        i += size;
-      }
+      await applyShuffled(db, events, rnd, 25);
       const expected = await snapshot(db, 'in-order');
       expect(expected.orders.length).toBe(12);
       expect(
@@ -350,17 +361,7 @@ describe('sales read model, every event it takes', () => {
       expect(expected.refunds.length).toBeGreaterThan(0);
 
       // Shuffled, in batches of 1 to 40.
-      const shuffled = events
-        .map((e) => ({ ...e, StoreId: 'shuffled' }))
-        .map((e) => ({ e, k: rnd() }))
-        .sort((a, b) => a.k - b.k)
-        .map(({ e }) => e);
-      for (let i = 0; i < shuffled.length; ) {
-        const size = 1 + Math.floor(rnd() * 40);
-        const batch = shuffled.slice(i, i + size);
-        await db.transaction((tx) => applyBatchToReadModel(tx, 'shuffled', batch));
-        i += size;
-      }
+      await applyShuffled(db, events, rnd, 40);
       expect(await everything(db, 'shuffled'), `seed ${seed}, shuffled`).toEqual(expected);
 
       // Backwards, all in one batch of events already checked against their contracts.
