@@ -163,9 +163,7 @@ export async function catchUp(
       state,
       logger: ctx.logger,
       applyChange: () => {},
-      hubState: () => ({
-        pendingEvents: Math.max(0, queue.last() - Number(state.get('acked') ?? 0)),
-      }),
+      hubState: () => ({}),
       fetch: timedFetch,
     });
 

@@ -94,10 +94,7 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
           clock: ctx.clock,
           heartbeatMs: ctx.config.syncHeartbeatMs,
           ...options.client,
-          hubState: () => ({
-            menuVersion: options.menu().version(),
-            pendingEvents: Math.max(0, queue.last() - Number(state.get('acked') ?? 0)),
-          }),
+          hubState: () => ({ menuVersion: options.menu().version() }),
           applyChange: async (change: Change) => {
             if (change.topic !== 'menu') {
               const apply = options.changes?.()[change.topic];

@@ -73,8 +73,11 @@ export interface SyncClientOptions {
   logger: Logger;
   /** Apply one change from the cloud; resolve once it is stored (the cursor moves after). */
   applyChange: (change: Change) => Promise<void> | void;
-  /** What the hub tells the cloud of itself with each push (menu version it runs…). */
-  hubState: () => HubState;
+  /**
+   * What the hub tells the cloud of itself with each push (menu version it runs…); the client
+   * adds what waits to be sent.
+   */
+  hubState: () => Omit<HubState, 'pendingEvents'>;
   clock?: () => number;
   /** Backoff between tries while the cloud cannot be reached (seed §7.2: 1 s to 60 s). */
   backoff?: { minMs: number; maxMs: number };
