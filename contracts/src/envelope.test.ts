@@ -48,8 +48,10 @@ describe('EVENT_TYPES', () => {
           // Beyond the seed: an online order the store's hub could not take (§10).
           'onlinerejected',
         ].map((e) => `order.${e}.v1`),
-        // Beyond the seed: an online order paid for, on its way to the store (§10).
+        // Beyond the seed: an online order paid for, on its way to the store (§10), and one the
+        // cloud withdrew because the store did not receive it in time.
         'online.orderpaid.v1',
+        'online.orderwithdrawn.v1',
         // Beyond the seed: a card tip adjusted after authorisation; a receipt asked for by email.
         ...[
           'initiated',

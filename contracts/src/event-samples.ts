@@ -121,6 +121,13 @@ export const EVENT_SAMPLES: WirePayloads = {
     },
     placedAt: at,
   },
+  'online.orderwithdrawn.v1': {
+    orderId: SAMPLE_IDS.order,
+    storeId: 'harbour-street',
+    reason: 'not-received',
+    message: 'The store did not receive your order; you have not been charged',
+    at,
+  },
   'order.modified.v1': {
     orderId: SAMPLE_IDS.order,
     added: [fries],

@@ -89,6 +89,10 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
       path: 'payment.card.last4',
     },
   ],
+  'online.orderwithdrawn.v1': [
+    { why: 'another reason', changes: [['reason', 'sold-out']], path: 'reason' },
+    { why: 'no store', changes: [['storeId', REMOVE]], path: 'storeId' },
+  ],
   'order.cancelled.v1': [
     { why: 'empty reason', changes: [['reason', '']], path: 'reason' },
     { why: 'no reason', changes: [['reason', REMOVE]], path: 'reason' },

@@ -20,6 +20,11 @@ export const RefundId = uuidId('RefundId');
 export type RefundId = z.infer<typeof RefundId>;
 export const UserId = uuidId('UserId');
 export type UserId = z.infer<typeof UserId>;
+/**
+ * Online ordering, where an event names who did something and no person did: a store's
+ * cancellation and refund of an online order the cloud withdrew.
+ */
+export const ONLINE_ORDERING_USER = '00000000-0000-4000-8000-0000000000e1' as UserId;
 export const CustomerId = uuidId('CustomerId');
 export type CustomerId = z.infer<typeof CustomerId>;
 export const NotificationId = uuidId('NotificationId');

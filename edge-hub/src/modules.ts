@@ -10,7 +10,7 @@ import { type PrintingModuleOptions, printingModule } from './printing/module.js
 import { staffModule } from './staff/module.js';
 import { rosterApplier, storeConfigApplier } from './sync/appliers.js';
 import { type SyncModuleOptions, syncModule } from './sync/module.js';
-import { onlineOrderApplier } from './sync/online-order-applier.js';
+import { onlineOrderApplier, onlineWithdrawalApplier } from './sync/online-order-applier.js';
 import { terminalApp } from './terminal-app.js';
 
 export interface HubModulesOptions {
@@ -85,6 +85,7 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
     ...options.kds,
   });
   const loyalty = loyaltyModule({ cloud: () => sync.client(), ...options.loyalty });
+  const online = { orders: () => orders.service(), payments: () => payments.service() };
   const sync = syncModule({
     menu: () => menu.service(),
     changes: () => ({
@@ -95,10 +96,8 @@ export function hubModules(options: HubModulesOptions = {}): HubModule[] {
         offlineCaps: (caps) => payments.offlineCaps(caps),
         printing: printingIfRunning,
       }),
-      'online-order': onlineOrderApplier({
-        orders: () => orders.service(),
-        payments: () => payments.service(),
-      }),
+      'online-order': onlineOrderApplier(online),
+      'online-withdrawn': onlineWithdrawalApplier(online),
     }),
     ...options.sync,
   });

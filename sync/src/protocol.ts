@@ -71,7 +71,14 @@ export interface GapProblem {
   lastSequence: number;
 }
 
-export const CHANGE_TOPICS = ['menu', 'staff', 'loyalty', 'store-config', 'online-order'] as const;
+export const CHANGE_TOPICS = [
+  'menu',
+  'staff',
+  'loyalty',
+  'store-config',
+  'online-order',
+  'online-withdrawn',
+] as const;
 export type ChangeTopic = (typeof CHANGE_TOPICS)[number];
 
 export interface Change {

@@ -161,10 +161,14 @@ for (const target of targets) {
       );
       syncDb = await target.db('sync');
       onlineDb = await target.db('online');
-      stopObserver = await bus.subscribe('test.observer', ['online.orderpaid.v1'], (d) => {
-        handedOver.push(JSON.parse(d.body.toString('utf8')));
-        d.ack();
-      });
+      stopObserver = await bus.subscribe(
+        'test.observer',
+        ['online.orderpaid.v1', 'online.orderwithdrawn.v1'],
+        (d) => {
+          handedOver.push(JSON.parse(d.body.toString('utf8')));
+          d.ack();
+        },
+      );
       const manager = await tokenFor(['manager']);
       for (const [storeId, name] of [
         ['quay-street', 'Quay Street'],
@@ -664,9 +668,46 @@ for (const target of targets) {
         },
         refundedCents: order.totalCents,
       });
-      // The store turning up late changes nothing.
+      // The store is told: the order leaves its change feed for a hub that has not read it yet,
+      // and a hub that has it is told to call it off.
+      await until(() =>
+        handedOver.some(
+          (e) => e.EventType === 'online.orderwithdrawn.v1' && e.Payload.orderId === order.orderId,
+        ),
+      );
+      const feedRows = async () =>
+        syncDb.query<{ topic: string }>(
+          `SELECT topic FROM change_feed WHERE payload->>'orderId' = $1 ORDER BY cursor`,
+          [order.orderId],
+        );
+      await until(
+        async () =>
+          (await feedRows()).length > 0 &&
+          (await feedRows()).every((r) => r.topic === 'online-withdrawn'),
+      );
+      expect(await feedRows()).toEqual([{ topic: 'online-withdrawn' }]);
+      // The store turning up late changes nothing, and its refund (balancing its own books)
+      // gives nothing back twice.
       await fromStore('order.created.v1', created(order.orderId, 9));
-      expect((await view(order)).status).toBe('rejected');
+      const paymentId = handedOver.find(
+        (e) => e.EventType === 'online.orderpaid.v1' && e.Payload.orderId === order.orderId,
+      ).Payload.payment.paymentId;
+      await fromStore('payment.refundprocessed.v1', {
+        refundId: uuidv7(),
+        paymentId,
+        orderId: order.orderId,
+        amountCents: order.totalCents,
+        currency: 'USD',
+        reason: 'Online order withdrawn',
+        approvedBy: uuidv7(),
+        tender: 'online',
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await view(order)).toMatchObject({
+        status: 'rejected',
+        refundedCents: order.totalCents,
+      });
+      expect(processor.refundsFor(await intentOf(order.orderId))).toHaveLength(1);
     });
 
     it('streams the order as Server-Sent Events: the view now, then each change', async () => {

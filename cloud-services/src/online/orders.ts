@@ -6,6 +6,7 @@ import {
   type Currency,
   type FieldError,
   OnlineOrderPaidV1,
+  OnlineOrderWithdrawnV1,
   type OrderId,
   type OrderOnlineRejectedV1,
   type PaymentRefundProcessedV1,
@@ -548,6 +549,12 @@ export class OnlineOrders {
       [payload.orderId],
     );
     if (!row || row.payment_id !== payload.paymentId) return;
+    // Refunded in full already (the store's cancellation of an order the cloud withdrew): the
+    // hub's refund only balances its own books.
+    const whole = await tx.maybeOne(`SELECT 1 FROM online_refunds WHERE refund_key = $1`, [
+      `full:${payload.orderId}`,
+    ]);
+    if (whole) return;
     await tx.query(
       `INSERT INTO online_refunds (refund_key, order_id, amount_cents) VALUES ($1, $2, $3)
        ON CONFLICT (refund_key) DO NOTHING`,
@@ -597,13 +604,29 @@ export class OnlineOrders {
   async expireUnreceived(): Promise<number> {
     const cutoff = new Date(this.clock() - (this.o.receiveTimeoutMs ?? RECEIVE_TIMEOUT_MS));
     const expired = await this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ order_id: string }>(
-        `SELECT order_id FROM online_orders WHERE status = 'paid' AND paid_at < $1
+      const rows = await tx.query<{ order_id: string; store_id: string }>(
+        `SELECT order_id, store_id FROM online_orders WHERE status = 'paid' AND paid_at < $1
          ORDER BY paid_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
         [cutoff.toISOString()],
       );
+      const at = new Date(this.clock()).toISOString();
       for (const row of rows) {
         await this.#move(tx, row.order_id, 'rejected', { ...STORE_UNREACHABLE, fields: [] });
+        // The hub may still get it (it was on its way as the clock ran out): it must not cook
+        // an order the guest was told is off and refunded.
+        await emitTo(
+          tx,
+          OUTBOX,
+          SOURCE,
+          'online.orderwithdrawn.v1',
+          OnlineOrderWithdrawnV1.parse({
+            orderId: row.order_id,
+            storeId: row.store_id,
+            reason: 'not-received',
+            message: STORE_UNREACHABLE.message,
+            at,
+          }),
+        );
       }
       return rows.map((r) => r.order_id);
     });

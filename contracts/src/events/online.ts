@@ -66,6 +66,22 @@ export const OnlineOrderPaidV1 = z
   });
 export type OnlineOrderPaidV1 = z.infer<typeof OnlineOrderPaidV1>;
 
+/**
+ * The cloud gave up waiting for the store to receive a paid order (its hub was away too long)
+ * and refunded the guest: a hub that has the order after all cancels it rather than cook food
+ * nobody will collect, and one that never got it refuses it if it ever arrives.
+ */
+export const OnlineOrderWithdrawnV1 = z.object({
+  orderId: OrderId,
+  storeId: StoreId,
+  reason: z.enum(['not-received']),
+  /** What the guest was told. */
+  message: z.string().trim().min(1).max(500),
+  at: Timestamp,
+});
+export type OnlineOrderWithdrawnV1 = z.infer<typeof OnlineOrderWithdrawnV1>;
+
 export const onlineEvents = {
   'online.orderpaid.v1': OnlineOrderPaidV1,
+  'online.orderwithdrawn.v1': OnlineOrderWithdrawnV1,
 } as const;

@@ -196,6 +196,8 @@ export const OnlineRejectionReason = z.enum([
   'total-mismatch',
   /** The order does not fit the store's menu (an item or choice it does not know). */
   'invalid',
+  /** The cloud withdrew it (not received in time) and refunded the guest before it arrived. */
+  'withdrawn',
 ]);
 export type OnlineRejectionReason = z.infer<typeof OnlineRejectionReason>;
 

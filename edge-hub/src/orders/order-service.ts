@@ -15,7 +15,7 @@ import type {
   ReserveResult,
 } from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
-import { type Actor, managerApproval } from '../staff/approval.js';
+import { type Actor, managerApproval, ONLINE_ACTOR } from '../staff/approval.js';
 import type { Approvals } from '../staff/staff-service.js';
 import { businessDate } from './business-day.js';
 import type {
@@ -366,6 +366,30 @@ export class OrderService implements OrderDirectory {
         orderId,
         reason,
         cancelledBy: actor.staff.userId,
+        at: new Date(now).toISOString(),
+      });
+      return this.get(orderId);
+    });
+  }
+
+  /**
+   * The cloud withdrew an online order (not received in time; the guest was refunded and told
+   * it is off): cancelled here so the kitchen stops, unless it has already been handed over.
+   * Its payment must have been recorded as refunded first. Safe to repeat.
+   */
+  async cancelWithdrawnOnline(orderId: string, message: string): Promise<OrderRecord | undefined> {
+    const now = this.d.clock();
+    return this.d.store.commitSoon(() => {
+      const order = this.d.orders.get(orderId);
+      if (order?.source !== 'online' || !canCancel(order.status)) return order;
+      this.#setStatus(order, 'CANCELLED', null, message, now);
+      order.version += 1;
+      order.updatedAt = now;
+      this.d.orders.update(order, searchText(order));
+      this.d.store.emit('order.cancelled.v1', {
+        orderId,
+        reason: message,
+        cancelledBy: ONLINE_ACTOR.staff.userId,
         at: new Date(now).toISOString(),
       });
       return this.get(orderId);

@@ -9,7 +9,7 @@ import {
 import { AppError, type FieldError, type Logger } from '@pos/kit';
 import type { OrderLedger, PayableLine, PayableOrder } from '../ports.js';
 import type { ServiceStore } from '../service-store.js';
-import { type Actor, managerApproval } from '../staff/approval.js';
+import { type Actor, managerApproval, ONLINE_ACTOR, ONLINE_TAKER } from '../staff/approval.js';
 import type { Approvals } from '../staff/staff-service.js';
 import type { PaymentInput, RefundInput, TipInput, VoidInput } from './payment-input.js';
 import {
@@ -80,9 +80,6 @@ export interface OnlinePaymentRecord {
   intentId: string;
   card?: { brand: string; last4: string } | undefined;
 }
-
-/** Who `takenBy` names for payments made in the cloud: no cashier took them. */
-export const ONLINE_TAKER = 'online-ordering';
 
 /** What a payment's amounts are checked from (a terminal's request, or an online payment). */
 type PlanInput = Pick<PaymentInput, 'amountCents' | 'tipCents' | 'tenderedCents' | 'split'> & {
@@ -252,6 +249,35 @@ export class PaymentService {
       return { payment, created: true };
     });
     return written;
+  }
+
+  /**
+   * The cloud withdrew an online order it had already refunded (the hub got it too late): its
+   * online payments are recorded as refunded here so the books balance. The cloud gives nothing
+   * back twice: the card was refunded in full when the order was withdrawn. Idempotent: a
+   * payment already refunded in full is left as it is.
+   */
+  async recordWithdrawnOnline(orderId: string, reason: string): Promise<RefundRow[]> {
+    const done: RefundRow[] = [];
+    for (const payment of this.d.rows.paymentsOfOrder(orderId)) {
+      if (payment.tender !== 'online' || !SETTLED_STATES.includes(payment.status)) continue;
+      const left =
+        payment.amountCents + payment.tipCents + payment.roundingCents - payment.refundedCents;
+      if (left <= 0) continue;
+      done.push(
+        await this.#recordRefund(payment, {
+          kind: 'refund',
+          refundId: uuidv7(),
+          amountCents: left,
+          reason,
+          actor: ONLINE_ACTOR,
+          approvedBy: ONLINE_ACTOR.staff.userId,
+          processorRef: payment.processorRef,
+          fingerprint: fingerprintOf({ withdrawn: payment.id }),
+        }),
+      );
+    }
+    return done;
   }
 
   /** Add or change the tip on an authorised card payment, then capture it. */

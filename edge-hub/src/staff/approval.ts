@@ -1,3 +1,4 @@
+import { ONLINE_ORDERING_USER } from '@pos/contracts';
 import { AppError } from '@pos/kit';
 import { hasRole } from './access.js';
 import type { StaffPrincipal } from './sessions.js';
@@ -8,6 +9,15 @@ export interface Actor {
   staff: StaffPrincipal;
   source: string;
 }
+
+/** Who takes and answers for online orders on the hub: online ordering, not a person. */
+export const ONLINE_TAKER = 'online-ordering';
+
+/** Online ordering as an actor, for what it records with no one at the till. */
+export const ONLINE_ACTOR: Actor = {
+  staff: { userId: ONLINE_ORDERING_USER, name: 'Online ordering', roles: [], sessionId: 'online' },
+  source: 'online',
+};
 
 /**
  * A manager's say-so for something a cashier may not do alone (a void, a big discount, a

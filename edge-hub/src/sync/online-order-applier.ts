@@ -1,4 +1,4 @@
-import { OnlineOrderPaidV1, OrderId } from '@pos/contracts';
+import { OnlineOrderPaidV1, OnlineOrderWithdrawnV1, OrderId } from '@pos/contracts';
 import { CreateOrderInput } from '../orders/order-input.js';
 import type { OnlineIntake, OrderService } from '../orders/order-service.js';
 import type { PaymentService } from '../payments/payment-service.js';
@@ -39,6 +39,30 @@ export function onlineOrderApplier(targets: OnlineOrderTargets): ChangeApplier {
       intentId: paid.payment.intentId,
       card: paid.payment.card,
     });
+  };
+}
+
+/**
+ * An online order the cloud withdrew (topic `online-withdrawn`): it gave up waiting for this
+ * store to receive it and refunded the guest. An order the hub has is refunded in its books and
+ * cancelled, so the kitchen drops it; one it never got is refused, so it is never created if it
+ * turns up later. Repeating it changes nothing.
+ */
+export function onlineWithdrawalApplier(targets: OnlineOrderTargets): ChangeApplier {
+  return async (payload) => {
+    const withdrawn = OnlineOrderWithdrawnV1.parse(payload);
+    const orders = targets.orders();
+    if (!orders.exists(withdrawn.orderId)) {
+      await orders.refuseOnline(withdrawn.orderId, {
+        reason: 'withdrawn',
+        message: withdrawn.message,
+        fields: [],
+      });
+      return;
+    }
+    const reason = 'Online order withdrawn: not received in time, refunded online';
+    await targets.payments().recordWithdrawnOnline(withdrawn.orderId, reason);
+    await orders.cancelWithdrawnOnline(withdrawn.orderId, reason);
   };
 }
 

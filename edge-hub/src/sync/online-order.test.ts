@@ -16,7 +16,11 @@ import {
   type TestHub,
 } from '../testing/hub-harness.js';
 import type { ChangeApplier } from './appliers.js';
-import { type OnlineOrderTargets, onlineOrderApplier } from './online-order-applier.js';
+import {
+  type OnlineOrderTargets,
+  onlineOrderApplier,
+  onlineWithdrawalApplier,
+} from './online-order-applier.js';
 
 // Online orders from the change feed (topic `online-order`) on a real hub: created through the
 // order path (kitchen ticket, KDS), paid with tender `online` so they are confirmed as any paid
@@ -390,5 +394,67 @@ describe('an online payment at the store', () => {
     expect(x.status, JSON.stringify(x.body)).toBe(200);
     expect(x.body.money.refunds.byTender.online.amountCents).toBeGreaterThanOrEqual(100);
     expect(x.body.money.refunds.byTender.cash.amountCents).toBe(0);
+  });
+});
+
+describe('an online order the cloud withdrew', () => {
+  const withdraw = (orderId: string) =>
+    apply(
+      {
+        orderId,
+        storeId: 'store-1',
+        reason: 'not-received',
+        message: 'The store did not receive your order; you have not been charged',
+        at: new Date().toISOString(),
+      },
+      onlineWithdrawalApplier(targets()),
+    );
+
+  it('is refunded in the books and cancelled off the kitchen screen when the hub has it', async () => {
+    const paid = paidOrder([burger]);
+    await apply(paid);
+    await waitPaid(paid.orderId);
+    const onGrill = async () =>
+      (
+        (await cook.get('/api/v1/kds/stations/grill/tickets')).body.tickets as {
+          orderId: string;
+          status: string;
+          cancelReason: string | null;
+        }[]
+      ).find((x) => x.orderId === paid.orderId);
+    await eventually(async () => (await onGrill())?.status === 'open');
+
+    await withdraw(paid.orderId);
+    await withdraw(paid.orderId);
+
+    await eventually(async () => (await orderOf(paid.orderId)).body.status === 'CANCELLED');
+    expect((await orderOf(paid.orderId)).body.paymentStatus).toBe('REFUNDED');
+    // The cook sees it called off, with why, until someone in the kitchen clears it.
+    await eventually(async () => (await onGrill())?.status === 'cancelled');
+    expect((await onGrill())?.cancelReason).toMatch(/withdrawn/);
+    const refunds = outbox('payments', paid.orderId).filter(
+      (e) => e.type === 'payment.refundprocessed.v1',
+    );
+    // One refund of the whole payment, however often the withdrawal comes.
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]?.payload).toMatchObject({
+      paymentId: paid.payment.paymentId,
+      amountCents: paid.totalCents,
+      tender: 'online',
+    });
+    expect(
+      outbox('orders', paid.orderId).filter((e) => e.type === 'order.cancelled.v1'),
+    ).toHaveLength(1);
+  });
+
+  it('is refused, and never created if its paid order turns up afterwards', async () => {
+    const paid = paidOrder([soda]);
+    await withdraw(paid.orderId);
+    await apply(paid);
+    expect((await orderOf(paid.orderId)).status).toBe(404);
+    expect(outbox('payments', paid.orderId)).toHaveLength(0);
+    const rejected = outbox('orders', paid.orderId);
+    expect(rejected.map((e) => e.type)).toEqual(['order.onlinerejected.v1']);
+    expect(rejected[0]?.payload).toMatchObject({ reason: 'withdrawn' });
   });
 });

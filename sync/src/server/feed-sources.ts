@@ -5,6 +5,7 @@ import type {
   LoyaltyRulesChangedV1,
   MenuPublishedV1,
   OnlineOrderPaidV1,
+  OnlineOrderWithdrawnV1,
 } from '@pos/contracts';
 import type { ChangeTopic } from '../protocol.js';
 import type { MenuFeeder } from './feed.js';
@@ -14,6 +15,11 @@ export interface FeedEntry {
   storeId: string | null;
   topic: ChangeTopic;
   payload: unknown;
+  /**
+   * An online order whose paid entry leaves the feed before this one is added: a hub that has
+   * not read it yet never will, so it never cooks an order the cloud has already refunded.
+   */
+  retractsOrder?: string;
 }
 
 /**
@@ -56,6 +62,15 @@ export function feedSources(deps: FeedSourceDeps): Partial<Record<EventType, Fee
       prepare: async (event) => {
         const p = event.Payload as OnlineOrderPaidV1;
         return [{ storeId: p.storeId, topic: 'online-order', payload: p }];
+      },
+    },
+    // The cloud refunded a paid order its store did not receive in time.
+    'online.orderwithdrawn.v1': {
+      prepare: async (event) => {
+        const p = event.Payload as OnlineOrderWithdrawnV1;
+        return [
+          { storeId: p.storeId, topic: 'online-withdrawn', payload: p, retractsOrder: p.orderId },
+        ];
       },
     },
     // The loyalty programme's whole earning rules, for every store to estimate points offline.

@@ -52,6 +52,14 @@ export class ChangeFeed {
     ]);
   }
 
+  /** Take a paid online order out of the feed (hubs past it have it; the others never will). */
+  async retractOnlineOrder(tx: SqlExecutor, orderId: string): Promise<void> {
+    await tx.query(
+      `DELETE FROM change_feed WHERE topic = 'online-order' AND payload->>'orderId' = $1`,
+      [orderId],
+    );
+  }
+
   /**
    * Keep `payload` as the newest of its topic for the store (or all stores) and add it to the
    * feed, in the caller's transaction. A store not provisioned yet receives it when it enrols.

@@ -102,5 +102,17 @@ export const syncSchema: SqlSchema = {
           CHECK (topic IN ('menu', 'staff', 'loyalty', 'store-config', 'online-order'));
       `,
     },
+    {
+      version: 5,
+      name: 'online orders withdrawn by the cloud',
+      up: `
+        ALTER TABLE change_feed DROP CONSTRAINT IF EXISTS change_feed_topic_check;
+        ALTER TABLE change_feed ADD CONSTRAINT change_feed_topic_check
+          CHECK (topic IN ('menu', 'staff', 'loyalty', 'store-config', 'online-order',
+                           'online-withdrawn'));
+        CREATE INDEX change_feed_online_order ON change_feed ((payload->>'orderId'))
+          WHERE topic = 'online-order';
+      `,
+    },
   ],
 };

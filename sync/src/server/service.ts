@@ -102,9 +102,10 @@ export function startSyncServer(
         prepare: async (event) => (await sources[event.EventType]?.prepare(event)) ?? [],
         handle: async (_event, tx, prepared) => {
           for (const entry of prepared as FeedEntry[]) {
+            if (entry.retractsOrder) await feed.retractOnlineOrder(tx, entry.retractsOrder);
             // Menus are versions and online orders are orders, each in the feed; the other
             // topics are whole by themselves.
-            if (entry.topic === 'menu' || entry.topic === 'online-order')
+            if (entry.topic === 'menu' || entry.topic.startsWith('online-'))
               await feed.add(tx, entry.storeId, entry.topic, entry.payload);
             else await feed.publish(tx, entry.storeId, entry.topic, entry.payload);
           }
