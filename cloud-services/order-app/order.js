@@ -105,9 +105,26 @@ async function storeMenu(storeId) {
   return data;
 }
 
-const CLOSED = {
-  'hub-offline': "This store can't take online orders right now",
-};
+/** "Tue 11:00" (or "11:00" today) in the store's own time zone. */
+function opening(store) {
+  if (!store.opensAt) return '';
+  const at = new Date(store.opensAt);
+  const timeZone = store.hours?.timeZone;
+  const day = (d) => new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'short' }).format(d);
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, timeStyle: 'short' }).format(at);
+  if (day(at) === day(new Date())) return time;
+  const weekday = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short' }).format(at);
+  return `${weekday} ${time}`;
+}
+
+/** A line on why a store takes no orders now, for the list of stores. */
+function closedLine(store) {
+  if (store.reason === 'closed') {
+    const at = opening(store);
+    return at ? `Closed now · opens ${at}` : 'Closed now';
+  }
+  return "This store can't take online orders right now";
+}
 
 async function storesScreen(mine) {
   const { stores } = await api('GET', '/api/v1/online/stores');
@@ -133,9 +150,7 @@ async function storesScreen(mine) {
                   el(
                     'span',
                     { class: 'state', 'data-col': 'state' },
-                    s.acceptingOrders
-                      ? 'Open for online orders'
-                      : (CLOSED[s.reason] ?? "This store can't take online orders right now"),
+                    s.acceptingOrders ? 'Open for online orders' : closedLine(s),
                   ),
                 ],
                 { class: 'store' },
@@ -150,12 +165,17 @@ function storeHeader(store, back) {
   return [
     el('p', { class: 'back' }, back ?? link({}, '← All stores')),
     el('h1', { tabindex: '-1' }, store.name),
+    store.hours
+      ? el('p', { class: 'hours', 'data-testid': 'hours' }, `Open ${store.hours.description}`)
+      : undefined,
     store.acceptingOrders
       ? undefined
       : el(
           'p',
           { class: 'notice error', role: 'status', 'data-testid': 'closed' },
-          "This store can't take online orders right now. You can look at the menu; ordering opens again when the store is back online.",
+          store.reason === 'closed'
+            ? `${closedLine(store)}. You can look at the menu and order once it opens.`
+            : "This store can't take online orders right now. You can look at the menu; ordering opens again when the store is back online.",
         ),
   ];
 }
@@ -227,7 +247,13 @@ function cartScreen({ store, menu }, storeId) {
       );
     } else if (!store.acceptingOrders) {
       continueLink.replaceChildren(
-        el('p', { class: 'notice error' }, "This store can't take online orders right now."),
+        el(
+          'p',
+          { class: 'notice error' },
+          store.reason === 'closed'
+            ? `${closedLine(store)}.`
+            : "This store can't take online orders right now.",
+        ),
       );
     } else if (problems) {
       continueLink.replaceChildren(
@@ -390,7 +416,9 @@ function checkout({ store, menu }, storeId) {
       el(
         'p',
         { class: 'notice error', role: 'alert' },
-        `${store.name} can't take online orders right now.`,
+        store.reason === 'closed'
+          ? `${store.name} is ${closedLine(store).toLowerCase()}.`
+          : `${store.name} can't take online orders right now.`,
       ),
     );
     return;

@@ -437,6 +437,7 @@ async function settingsEditor(section, store, close) {
     const caps = capsFieldset(current.offlineCard, menu.currency);
     const taxes = taxFieldset(current.taxRates, menu.taxCategories ?? [], from);
     const printers = printingFieldset(current.printing, store, menu.stations ?? []);
+    const hours = hoursFieldset(current.hours);
     const save = el(
       'button',
       { type: 'submit', class: 'primary', 'data-testid': 'save-settings' },
@@ -456,6 +457,7 @@ async function settingsEditor(section, store, close) {
               ...caps.read(problems),
               ...taxes.read(problems),
               ...printers.read(problems),
+              ...hours.read(problems),
             };
             if (problems.length > 0) throw new FieldErrors(problems);
             const saved = await api('PUT', path, body);
@@ -468,6 +470,7 @@ async function settingsEditor(section, store, close) {
           });
         },
       },
+      hours.node,
       caps.node,
       taxes.node,
       printers.node,
@@ -491,6 +494,103 @@ async function settingsEditor(section, store, close) {
     );
   };
   render(config ?? {});
+}
+
+const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+/**
+ * Opening hours, one opening a day (a window that closes before it opens runs past midnight):
+ * online orders are taken only while the store is open. All days blank: no hours, so online
+ * orders are taken whenever the hub is online.
+ */
+function hoursFieldset(current) {
+  const byDay = new Map();
+  for (const w of current?.open ?? []) {
+    for (const d of w.days) if (!byDay.has(d)) byDay.set(d, w);
+  }
+  const zone = el('input', {
+    type: 'text',
+    name: 'timeZone',
+    list: 'time-zones',
+    value: current?.timeZone ?? '',
+    placeholder: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    'aria-label': 'Time zone of the store',
+    'data-field': 'hours.timeZone',
+    autocomplete: 'off',
+  });
+  const zones = el(
+    'datalist',
+    { id: 'time-zones' },
+    ...(Intl.supportedValuesOf?.('timeZone') ?? []).map((z) => el('option', { value: z })),
+  );
+  const rows = DAYS.map((name, i) => {
+    const w = byDay.get(i + 1);
+    const time = (part, value) =>
+      el('input', {
+        type: 'time',
+        name: `${part}-${i + 1}`,
+        value: value ?? '',
+        'data-day': String(i + 1),
+        'aria-label': `${name} ${part}`,
+      });
+    return { day: i + 1, name, opens: time('opens', w?.from), closes: time('closes', w?.to) };
+  });
+  return {
+    node: el(
+      'fieldset',
+      { class: 'group settings', 'data-part': 'hours' },
+      el('legend', {}, 'Opening hours'),
+      el(
+        'p',
+        { class: 'hint' },
+        'Guests can order online only while the store is open. Leave a day blank when the ' +
+          'store is closed that day; leave every day blank to take online orders whenever ' +
+          'the hub is online.',
+      ),
+      el('label', { 'data-error-after': true }, 'Time zone ', zone, zones),
+      table(
+        ['Day', 'Opens', 'Closes'],
+        el(
+          'tbody',
+          {},
+          ...rows.map((r) =>
+            el(
+              'tr',
+              { 'data-day': String(r.day) },
+              el('td', {}, r.name),
+              el('td', {}, el('label', { 'data-error-after': true }, r.opens)),
+              el('td', {}, el('label', { 'data-error-after': true }, r.closes)),
+            ),
+          ),
+        ),
+        { class: 'compact' },
+      ),
+    ),
+    read(problems) {
+      const open = [];
+      for (const r of rows) {
+        r.opens.removeAttribute('data-field');
+        r.closes.removeAttribute('data-field');
+        const from = r.opens.value;
+        const to = r.closes.value;
+        if (!from && !to) continue;
+        const at = `hours.open.${open.length}`;
+        r.opens.setAttribute('data-field', `${at}.from`);
+        r.closes.setAttribute('data-field', `${at}.to`);
+        if (!from)
+          problems.push({ field: `${at}.from`, message: `when does it open on ${r.name}?` });
+        else if (!to)
+          problems.push({ field: `${at}.to`, message: `when does it close on ${r.name}?` });
+        else if (from === to)
+          problems.push({ field: `${at}.to`, message: 'must differ from the opening time' });
+        open.push({ days: [r.day], from, to });
+      }
+      if (open.length === 0) return {};
+      const timeZone = zone.value.trim() || zone.placeholder;
+      zone.value = timeZone;
+      return { hours: { timeZone, open } };
+    },
+  };
 }
 
 /** An amount in currency units for cents; blank is `undefined`, anything else not a number `NaN`. */

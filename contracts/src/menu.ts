@@ -87,6 +87,39 @@ export function scheduleOpen(
   });
 }
 
+/** Whether `timeZone` is an IANA time zone this runtime knows (`America/Chicago`). */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When a schedule next opens after `epochMs` (within a week), or undefined when it never does.
+ * Minute precision; a clock change between now and then can move it by that hour.
+ */
+export function nextOpening(
+  windows: readonly AvailabilityWindow[],
+  epochMs: number,
+  timeZone: string,
+): number | undefined {
+  const now = localClock(epochMs, timeZone);
+  let best: number | undefined;
+  for (let day = 0; day <= 7; day++) {
+    const weekday = ((now.weekday - 1 + day) % 7) + 1;
+    for (const w of windows) {
+      if (!w.days.includes(weekday)) continue;
+      const inMinutes = day * 1_440 + minutesOf(w.from) - now.minutes;
+      if (inMinutes > 0 && (best === undefined || inMinutes < best)) best = inMinutes;
+    }
+  }
+  if (best === undefined) return undefined;
+  return Math.floor(epochMs / 60_000) * 60_000 + best * 60_000;
+}
+
 /** "06:00–11:00" or "Mon–Fri 06:00–11:00", for a cashier told why an item is off. */
 export function describeSchedule(windows: readonly AvailabilityWindow[]): string {
   return windows

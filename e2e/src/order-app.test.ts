@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,6 +265,50 @@ describe('ordering app', () => {
     await page.waitForSelector(`[data-store="${OPEN}"]`);
     expect(pageErrors(page)).toEqual([]);
     await page.context().close();
+  });
+
+  it('takes no orders outside the opening hours, and says when the store opens', async () => {
+    const config = `${cloud.urls.gateway}/api/v1/sync/stores/${OPEN}/config`;
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const opens = Date.now() + 2 * 3_600_000;
+    const set = await callJson('PUT', config, owner, {
+      hours: { timeZone: 'UTC', open: [{ from: hhmm(opens), to: hhmm(opens + 3_600_000) }] },
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const page = await phone();
+    try {
+      await page.goto(`${cloud.urls.gateway}/order/`);
+      await page.waitForSelector(`[data-store="${OPEN}"].closed`);
+      expect(await text(page, `[data-store="${OPEN}"] [data-col="state"]`)).toMatch(
+        /^Closed now · opens (\w{3} )?\d\d:\d\d$/,
+      );
+      await page.click(`[data-store="${OPEN}"] a`);
+      await page.waitForSelector('[data-testid="closed"]');
+      expect(await text(page, '[data-testid="hours"]')).toBe(
+        `Open ${hhmm(opens)}–${hhmm(opens + 3_600_000)}`,
+      );
+      expect(await text(page, '[data-testid="closed"]')).toMatch(
+        /^Closed now · opens .*once it opens\.$/,
+      );
+      // The cloud refuses an order sent anyway, saying why.
+      const res = await fetch(`${cloud.urls.gateway}/api/v1/online/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body: JSON.stringify({
+          storeId: OPEN,
+          orderType: 'pickup',
+          customer: { name: 'Night Owl', email: 'owl@example.com' },
+          items: [{ menuItemId: 'fries', modifierIds: [], quantity: 1 }],
+        }),
+      });
+      const refused = { status: res.status, body: await res.json() };
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ reason: 'store-closed', storeReason: 'closed' });
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      await page.context().close();
+      expect((await callJson('PUT', config, owner, {})).status).toBe(200);
+    }
   });
 
   it("shows the menu with prices in the menu's currency and the 86'd item greyed out", async () => {

@@ -414,6 +414,38 @@ describe('manager portal: store settings', () => {
     await again.context().close();
   });
 
+  it('sets opening hours a day at a time, with a day that runs past midnight', async () => {
+    const page = await openSettings();
+    await page.fill('input[name="timeZone"]', 'Europe/Lisbon');
+    await page.fill('input[name="opens-1"]', '11:00');
+    await page.fill('input[name="closes-1"]', '22:00');
+    await page.fill('input[name="opens-5"]', '18:00');
+    await page.fill('input[name="closes-5"]', '02:00');
+    // Half a day: said beside the field, nothing saved.
+    await page.fill('input[name="opens-7"]', '12:00');
+    const before = (await configOf(STORE)).body;
+    await page.click('[data-testid="save-settings"]');
+    expect(await text(page, errorBeside('hours.open.2.to', settings))).toBe(
+      'when does it close on Sunday?',
+    );
+    expect((await configOf(STORE)).body).toEqual(before);
+    await page.fill('input[name="opens-7"]', '');
+    await page.click('[data-testid="save-settings"]');
+    await page.waitForSelector(`${settings} .message :text("Settings saved")`);
+    expect((await configOf(STORE)).body.config.hours).toEqual({
+      timeZone: 'Europe/Lisbon',
+      open: [
+        { days: [1], from: '11:00', to: '22:00' },
+        { days: [5], from: '18:00', to: '02:00' },
+      ],
+    });
+    await page.context().close();
+    const again = await openSettings();
+    expect(await again.inputValue('input[name="closes-5"]')).toBe('02:00');
+    expect(await again.inputValue('input[name="opens-2"]')).toBe('');
+    await again.context().close();
+  });
+
   it('shows a bad value beside its field and saves nothing', async () => {
     const before = (await configOf(STORE)).body;
     const page = await openSettings();

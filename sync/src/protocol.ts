@@ -1,4 +1,12 @@
-import { CorrelationId, EventId, EventTypeName, StoreId, Timestamp } from '@pos/contracts';
+import {
+  AvailabilityWindow,
+  CorrelationId,
+  EventId,
+  EventTypeName,
+  isTimeZone,
+  StoreId,
+  Timestamp,
+} from '@pos/contracts';
 import { PrintingConfig } from '@pos/hardware/config/printer-config';
 import { z } from 'zod';
 
@@ -104,10 +112,25 @@ export interface EnrolResponse {
 const CapCents = z.number().int().min(0).max(10_000_000);
 
 /**
+ * When the store is open, in its own time zone: online orders are taken only then (the till
+ * takes orders whenever staff are there). Windows past midnight belong to the day they start.
+ */
+export const StoreHours = z
+  .object({
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, { message: 'an IANA time zone, like America/Chicago' }),
+    open: z.array(AvailabilityWindow).min(1).max(28),
+  })
+  .strict();
+export type StoreHours = z.infer<typeof StoreHours>;
+
+/**
  * A store's configuration as managers set it in the cloud and its hub applies it: limits on
- * card payments taken offline, tax rates over those of the menu's tax categories, and its
- * printers (where tickets and receipts go, the receipt header). A part left out is left as the
- * hub has it.
+ * card payments taken offline, tax rates over those of the menu's tax categories, its
+ * printers (where tickets and receipts go, the receipt header) and its opening hours. A part
+ * left out is left as the hub has it.
  */
 export const StoreConfig = z
   .object({
@@ -142,6 +165,7 @@ export const StoreConfig = z
       })
       .optional(),
     printing: PrintingConfig.optional(),
+    hours: StoreHours.optional(),
   })
   .strict();
 export type StoreConfig = z.infer<typeof StoreConfig>;

@@ -198,7 +198,7 @@ export class OnlineOrders {
     const priced = priceCart(
       found.menu,
       { orderType: input.orderType, items: input.items },
-      { at: this.clock(), timeZone: this.o.timeZone },
+      { at: this.clock(), timeZone: found.store.hours?.timeZone ?? this.o.timeZone },
     );
     if (!priced.ok) return { ok: false, reason: priced.reason, errors: priced.errors };
 

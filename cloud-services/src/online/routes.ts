@@ -108,9 +108,13 @@ async function charging<T>(work: () => Promise<T>, sentField?: string): Promise<
 }
 
 const storeClosed = (storeId: string, why?: string) =>
-  new AppError('conflict', `Store ${storeId} is not taking online orders just now`, {
-    extra: { reason: 'store-closed', ...(why ? { storeReason: why } : {}) },
-  });
+  new AppError(
+    'conflict',
+    why === 'closed'
+      ? `Store ${storeId} is closed now; it takes online orders during its opening hours`
+      : `Store ${storeId} is not taking online orders just now`,
+    { extra: { reason: 'store-closed', ...(why ? { storeReason: why } : {}) } },
+  );
 
 /**
  * 402 is not one of the kit's error codes (only this service takes money from a guest): the

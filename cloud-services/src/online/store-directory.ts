@@ -12,6 +12,8 @@ const OnlineStore = z.object({
   acceptingOrders: z.boolean(),
   reason: z.string().optional(),
   hubLastSeenAt: z.string().nullable().optional(),
+  /** Its opening hours' time zone prices schedules (breakfast until 11:00) as the store does. */
+  hours: z.object({ timeZone: z.string() }).passthrough().optional(),
 });
 export type OnlineStore = z.infer<typeof OnlineStore>;
 

@@ -190,6 +190,75 @@ for (const target of targets) {
       expect((await get('/api/v1/online/stores/Not%20A%20Store')).status).toBe(400);
     });
 
+    it('takes orders only during the opening hours its managers set, and says when it opens', async () => {
+      const credential = await open('pier-lane', 'Pier Lane');
+      expect((await post('/api/v1/sync/push', { events: [] }, credential)).status).toBe(200);
+      const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+      const now = Date.now();
+      const put = async (config: unknown) => {
+        const res = await fetch(`${svc.url}/api/v1/sync/stores/pier-lane/config`, {
+          method: 'PUT',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${await manager()}`,
+          },
+          body: JSON.stringify(config),
+        });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      // Opens in two hours (UTC), every day: closed now.
+      const later = now + 2 * 3_600_000;
+      const closed = await put({
+        hours: { timeZone: 'UTC', open: [{ from: hhmm(later), to: hhmm(later + 3_600_000) }] },
+      });
+      expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+      const store = (await get('/api/v1/online/stores/pier-lane')).body;
+      expect(store).toMatchObject({
+        acceptingOrders: false,
+        reason: 'closed',
+        hours: { timeZone: 'UTC', description: `${hhmm(later)}–${hhmm(later + 3_600_000)}` },
+      });
+      const opensIn = Date.parse(store.opensAt) - now;
+      expect(opensIn).toBeGreaterThan(2 * 3_600_000 - 120_000);
+      expect(opensIn).toBeLessThanOrEqual(2 * 3_600_000);
+      // Open from an hour ago to an hour from now, in another time zone: taking orders.
+      const tokyo = (ms: number) =>
+        new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'Asia/Tokyo',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        }).format(ms);
+      expect(
+        (
+          await put({
+            hours: {
+              timeZone: 'Asia/Tokyo',
+              open: [{ from: tokyo(now - 3_600_000), to: tokyo(now + 3_600_000) }],
+            },
+          })
+        ).status,
+      ).toBe(200);
+      const openNow = (await get('/api/v1/online/stores/pier-lane')).body;
+      expect(openNow).toMatchObject({ acceptingOrders: true, hours: { timeZone: 'Asia/Tokyo' } });
+      expect(openNow.opensAt).toBeUndefined();
+      // Hours that cannot be read are refused by field.
+      const bad = await put({
+        hours: { timeZone: 'Mars/Olympus', open: [{ days: [8], from: '25:00', to: '10:00' }] },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'hours.open.0.days.0',
+        'hours.open.0.from',
+        'hours.timeZone',
+      ]);
+      // No hours: open whenever the hub is.
+      expect((await put({})).status).toBe(200);
+      expect((await get('/api/v1/online/stores/pier-lane')).body).toMatchObject({
+        acceptingOrders: true,
+      });
+    });
+
     it("serves a store's menu with what its hub has 86'd taken off, and back on", async () => {
       // A new hub for the store (the old one was lost): it enrols with a new code.
       const code = (await post('/api/v1/sync/stores/quay-street/enrolment', {}, await manager()))

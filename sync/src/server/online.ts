@@ -1,14 +1,23 @@
-import { type AnyEvent, MenuDocument, StoreId } from '@pos/contracts';
+import {
+  type AnyEvent,
+  describeSchedule,
+  localClock,
+  MenuDocument,
+  nextOpening,
+  StoreId,
+  scheduleOpen,
+} from '@pos/contracts';
 import { AppError, handle, notFound, type OpenApi } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor, SqlSchema } from '@pos/kit/sql';
 import type { Express } from 'express';
 import { z } from 'zod';
+import { StoreHours } from '../protocol.js';
 import type { MenuFeeder } from './feed.js';
 
 // What a guest ordering online may see of the stores (seed §10's customer app): which stores
 // can take an order now, and each one's published menu with what its kitchen has run out of.
-// A store takes online orders only while its hub is heard from: an order sent to a hub that
-// cannot receive it would be taken and then left unseen.
+// A store takes online orders only while it is open by its hours and its hub is heard from: an
+// order sent to a hub that cannot receive it would be taken and then left unseen.
 
 /**
  * A hub pushes at least every 15 s (its heartbeat); silent for longer than this, it is away
@@ -72,15 +81,19 @@ export async function applyAvailabilityEvents(
   );
 }
 
-export type NotTakingOrders = 'not-enrolled' | 'hub-offline';
+export type NotTakingOrders = 'not-enrolled' | 'hub-offline' | 'closed';
 
 export interface OnlineStore {
   storeId: string;
   name: string;
   acceptingOrders: boolean;
-  /** Why not, when it is not. */
+  /** Why not, when it is not: closed by its hours comes before its hub being away. */
   reason?: NotTakingOrders;
   hubLastSeenAt: string | null;
+  /** Its opening hours, when its managers have set them (none: open whenever its hub is). */
+  hours?: StoreHours & { description: string };
+  /** When it opens next, while closed by its hours. */
+  opensAt?: string;
 }
 
 interface StoreRow {
@@ -88,21 +101,30 @@ interface StoreRow {
   name: string;
   enrolled: boolean;
   last_seen_ms: string | null;
+  hours: unknown;
 }
 
 function onlineStore(row: StoreRow, now: number, silentAfterMs: number): OnlineStore {
   const seen = row.last_seen_ms === null ? null : Number(row.last_seen_ms);
+  const parsed = row.hours == null ? undefined : StoreHours.safeParse(row.hours);
+  const hours = parsed?.success ? parsed.data : undefined;
+  const open = !hours || scheduleOpen(hours.open, localClock(now, hours.timeZone));
   const reason: NotTakingOrders | undefined = !row.enrolled
     ? 'not-enrolled'
-    : seen === null || now - seen > silentAfterMs
-      ? 'hub-offline'
-      : undefined;
+    : !open
+      ? 'closed'
+      : seen === null || now - seen > silentAfterMs
+        ? 'hub-offline'
+        : undefined;
+  const opensAt = hours && !open ? nextOpening(hours.open, now, hours.timeZone) : undefined;
   return {
     storeId: row.store_id,
     name: row.name,
     acceptingOrders: reason === undefined,
     ...(reason ? { reason } : {}),
     hubLastSeenAt: seen === null ? null : new Date(seen).toISOString(),
+    ...(hours ? { hours: { ...hours, description: describeSchedule(hours.open) } } : {}),
+    ...(opensAt === undefined ? {} : { opensAt: new Date(opensAt).toISOString() }),
   };
 }
 
@@ -116,9 +138,12 @@ export class StoreDirectory {
 
   async list(storeId?: string): Promise<OnlineStore[]> {
     const rows = await this.db.query<StoreRow>(
-      `SELECT store_id, name, credential_hash IS NOT NULL AS enrolled,
-              (extract(epoch FROM last_seen_at) * 1000)::bigint::text AS last_seen_ms
-         FROM stores WHERE $1::text IS NULL OR store_id = $1 ORDER BY name, store_id`,
+      `SELECT s.store_id, s.name, s.credential_hash IS NOT NULL AS enrolled,
+              (extract(epoch FROM s.last_seen_at) * 1000)::bigint::text AS last_seen_ms,
+              f.payload->'hours' AS hours
+         FROM stores s
+         LEFT JOIN feed_latest f ON f.scope = s.store_id AND f.topic = 'store-config'
+        WHERE $1::text IS NULL OR s.store_id = $1 ORDER BY s.name, s.store_id`,
       [storeId ?? null],
     );
     const now = (this.options.clock ?? Date.now)();
