@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startTestIdp, type TestIdp } from '@pos/cloud-services/auth/test-idp';
 import { type Cloud, startCloud } from '@pos/cloud-services/cloud';
 import { makeEvent, uuidv7 } from '@pos/contracts';
 import { createLogger } from '@pos/kit';
@@ -21,9 +22,11 @@ const STORE = 'harbour-lane';
 const PHONE = { width: 390, height: 844 };
 const SHOTS = process.env.ORDER_APP_SHOTS ?? join(tmpdir(), 'pos-order-app-shots');
 const ANA = { name: 'Ana Lima', email: 'ana@order-loyalty.example', password: 'ana password 1' };
+const CLEO = { name: 'Cleo Park', email: 'cleo@order-loyalty.example' };
 const BO = { name: 'Bo Chen', email: 'bo@order-loyalty.example', password: 'bo password 12' };
 
 let cloud: Cloud;
+let idp: TestIdp;
 let browser: Browser;
 let owner: string;
 let hub = '';
@@ -73,14 +76,29 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // The loyalty service checks a guest's own token against the auth service's keys, so auth
   // gets a port known before it starts.
-  const authPort = await freePort();
+  const [authPort, gatewayPort] = [await freePort(), await freePort()];
+  // A social sign-in provider that sends guests back to the app's account page.
+  const back = `http://127.0.0.1:${gatewayPort}/order/account/`;
+  idp = await startTestIdp([back], {
+    cleo: { email: CLEO.email, email_verified: true, name: CLEO.name },
+  });
   cloud = await startCloud({
     env: {
       AUTH_OWNER_EMAIL: OWNER.email,
       AUTH_OWNER_PASSWORD: OWNER.password,
       AUTH_URL: `http://127.0.0.1:${authPort}`,
+      OIDC_PROVIDERS: JSON.stringify([
+        {
+          name: 'harbour-id',
+          label: 'Harbour ID',
+          issuer: idp.issuer,
+          clientId: idp.clientId,
+          clientSecret: idp.clientSecret,
+          redirectUri: back,
+        },
+      ]),
     },
-    ports: { ...ANY_PORTS, auth: authPort },
+    ports: { ...ANY_PORTS, auth: authPort, gateway: gatewayPort },
     logger: createLogger({ service: 'order-loyalty-test', level: 'silent' }),
   });
   owner = await signIn(OWNER);
@@ -108,6 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await cloud?.stop();
+  await idp?.close();
 });
 
 async function phone(): Promise<Page & { errors: string[] }> {
@@ -265,6 +284,26 @@ describe('the guest loyalty dashboard', () => {
     await ana.waitForSelector('[data-testid="balance"]');
     expect(await text(ana, '[data-testid="balance"]')).toBe('100');
     anaToken = await tokenOf(ana);
+  });
+
+  it('signs a guest in with a social provider, the code never left in the address', async () => {
+    const cleo = await phone();
+    await cleo.goto(`${cloud.urls.gateway}/order/account/`);
+    expect(await text(cleo, '[data-provider="harbour-id"]')).toBe('Continue with Harbour ID');
+    await cleo.click('[data-provider="harbour-id"]');
+    // Off to the provider, which signs Cleo in and sends her back with a code.
+    await cleo.waitForSelector('[data-testid="balance"]');
+    expect(new URL(cleo.url()).search).toBe('');
+    expect(await text(cleo, '[data-testid="balance"]')).toBe('0');
+    const token = await tokenOf(cleo);
+    const account = await me(token);
+    expect(account.status).toBe(200);
+    expect(account.body).toMatchObject({ email: CLEO.email, pointsBalance: 0 });
+    // Her payments earn points like anyone's.
+    await push([payment(CLEO.email, 4_200)]);
+    await until(async () => (await me(token)).body?.pointsBalance === 42, 'points earned');
+    expect(cleo.errors).toEqual([]);
+    await cleo.context().close();
   });
 
   it("keeps a second guest out of the first's account and the staff routes", async () => {

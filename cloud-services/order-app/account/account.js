@@ -4,7 +4,17 @@
 // `/api/v1/loyalty/me…`, which finds the account by the signed-in guest's own email.
 
 import { el, fill, notice, uuid } from '../lib.js';
-import { asGuest, currentGuest, register, rememberName, signIn, signOut } from './session.js';
+import {
+  asGuest,
+  currentGuest,
+  finishSocial,
+  register,
+  rememberName,
+  signIn,
+  signOut,
+  socialProviders,
+  startSocial,
+} from './session.js';
 
 const app = document.getElementById('app');
 const dates = new Intl.DateTimeFormat(navigator.language || 'en', {
@@ -23,9 +33,43 @@ function field(name, label, attrs) {
   return [input, el('label', { class: 'field', for: `a-${name}` }, label, input)];
 }
 
+/** "Continue with …" for each social sign-in provider the cloud is set up with. */
+function socialButtons(message) {
+  const box = el('div', { class: 'social', 'data-testid': 'social' });
+  socialProviders().then((providers) => {
+    if (providers.length === 0) return;
+    fill(
+      box,
+      el('p', { class: 'or' }, 'or'),
+      ...providers.map((p) =>
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'wide',
+            'data-provider': p.name,
+            onclick: async (e) => {
+              e.currentTarget.disabled = true;
+              try {
+                await startSocial(p.name, p.label ?? p.name);
+              } catch (err) {
+                e.currentTarget.disabled = false;
+                notice(message, err.message, 'error');
+              }
+            },
+          },
+          `Continue with ${p.label ?? p.name}`,
+        ),
+      ),
+    );
+  });
+  return box;
+}
+
 /** Sign in, or (`creating`) create an account; both end on the dashboard. */
-function signInScreen(creating = false) {
+function signInScreen(creating = false, problem) {
   const message = el('div', { class: 'message' });
+  if (problem) notice(message, problem, 'error');
   const [nameInput, nameField] = field('displayName', 'Your name', {
     type: 'text',
     autocomplete: 'name',
@@ -108,6 +152,7 @@ function signInScreen(creating = false) {
       'Earn points on every order made with your email, and spend them on rewards.',
     ),
     form,
+    socialButtons(message),
     el(
       'p',
       { class: 'switch' },
@@ -354,5 +399,21 @@ async function dashboard(announce) {
   }
 }
 
-await dashboard();
+/** Back from a social sign-in: the code leaves the address at once, then is exchanged. */
+async function returnFromProvider() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has('code') && !params.has('error')) return true;
+  history.replaceState(null, '', location.pathname);
+  try {
+    if (!(await finishSocial(params))) return true;
+    // Joining the programme: orders with this email earn points from now on.
+    await asGuest('POST', '/api/v1/loyalty/me', { body: {} });
+    return true;
+  } catch (err) {
+    signInScreen(false, err.message);
+    return false;
+  }
+}
+
+if (await returnFromProvider()) await dashboard();
 focusHeading();

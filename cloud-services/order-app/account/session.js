@@ -59,6 +59,60 @@ export async function signIn(email, password) {
   return save(pair);
 }
 
+/** Which provider a social sign-in under way went to (this tab only, cleared on return). */
+const SOCIAL_KEY = 'order.social';
+
+/** The social sign-in providers (`[{ name, label }]`); none when the cloud cannot be reached. */
+export async function socialProviders() {
+  try {
+    return (await api('GET', '/api/v1/auth/oauth/providers')).providers ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** Off to the provider's sign-in page; it sends the browser back here with a code. */
+export async function startSocial(provider, label = provider) {
+  const { authorizationUrl } = await api(
+    'POST',
+    `/api/v1/auth/oauth/${encodeURIComponent(provider)}/start`,
+    { body: {} },
+  );
+  sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ provider, label }));
+  location.assign(authorizationUrl);
+}
+
+/**
+ * Back from the provider (`?code=…&state=…`, or `?error=…`): the code is exchanged once, by the
+ * auth service, for our own tokens. Null when this page was not opened by a provider.
+ */
+export async function finishSocial(params) {
+  let provider;
+  let label;
+  try {
+    ({ provider, label } = JSON.parse(sessionStorage.getItem(SOCIAL_KEY) ?? '{}'));
+  } catch {
+    provider = undefined;
+  }
+  const code = params.get('code');
+  const state = params.get('state');
+  const error = params.get('error');
+  if (!provider || (!code && !error)) return null;
+  sessionStorage.removeItem(SOCIAL_KEY);
+  if (error || !code || !state) {
+    throw new ApiError(401, {
+      detail:
+        error === 'access_denied'
+          ? `Signing in with ${label} was cancelled.`
+          : `${label} did not sign you in. Try again, or use your email.`,
+    });
+  }
+  const pair = await api('POST', '/api/v1/auth/oauth/callback', {
+    body: { provider, code, state },
+  });
+  return save(pair);
+}
+
 /** A new customer account, signed in at once. */
 export async function register(email, password, displayName) {
   await api('POST', '/api/v1/auth/register', { body: { email, password, displayName } });

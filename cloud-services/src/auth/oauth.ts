@@ -8,6 +8,8 @@ import { emit } from './outbox.js';
 /** One OpenID Connect provider (Google, Microsoft…), found by its issuer URL. */
 export interface OidcProviderConfig {
   name: string;
+  /** What a sign-in button calls it ("Google"); the name when not given. */
+  label?: string | undefined;
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -18,6 +20,7 @@ export interface OidcProviderConfig {
 export const OidcProviders = z.array(
   z.object({
     name: z.string().regex(/^[a-z0-9-]{1,32}$/),
+    label: z.string().trim().min(1).max(40).optional(),
     issuer: z.url(),
     clientId: z.string().min(1),
     clientSecret: z.string().min(1),
@@ -52,7 +55,11 @@ export class OidcLogin {
   ) {}
 
   list() {
-    return this.providers.map((p) => ({ name: p.name, issuer: p.issuer }));
+    return this.providers.map((p) => ({
+      name: p.name,
+      label: p.label ?? p.name,
+      issuer: p.issuer,
+    }));
   }
 
   async start(providerName: string): Promise<{ authorizationUrl: string; state: string }> {

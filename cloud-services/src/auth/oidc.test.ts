@@ -1,12 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pos/kit';
 import { SharedPglite, type StartedService } from '@pos/kit/sql';
 import { lazyTestDatabase } from '@pos/kit/sql/testing';
 import { decodeJwt } from 'jose';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthService } from './service.js';
+import { startTestIdp, type TestIdp } from './test-idp.js';
 
 // Social sign-in end to end against a real OpenID Connect provider running here (the
 // `oidc-provider` package): authorization code with PKCE, state and nonce, ID token checked
@@ -20,67 +18,16 @@ const ACCOUNTS: Record<string, { email: string; email_verified: boolean; name: s
   bob: { email: 'bob@example.com', email_verified: false, name: 'Bob' },
   carol: { email: 'carol@example.com', email_verified: true, name: 'Carol' },
 };
-/** Who the provider signs in next (its login page, automated). */
-let signInAs = 'alice';
-
-let idp: Server;
-let issuer: string;
+let idp: TestIdp;
 let auth: StartedService;
 
 beforeAll(async () => {
-  idp = createServer();
-  await new Promise<void>((r) => idp.listen(0, '127.0.0.1', () => r()));
-  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'pos',
-        client_secret: 'pos-secret-that-is-long-enough-0123456789',
-        redirect_uris: [REDIRECT],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    ],
-    pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    findAccount: async (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, ...ACCOUNTS[id] }),
-    }),
-    interactions: {
-      url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
-    },
-    features: { devInteractions: { enabled: false } },
-    cookies: { keys: ['a-cookie-signing-key-for-the-test'] },
-  });
-  const handle = provider.callback();
-  // The provider's login page, answered at once for `signInAs` (a person would type there).
-  idp.on('request', async (req, res) => {
-    if (req.url?.startsWith('/interaction/')) {
-      const details = await provider.interactionDetails(req, res);
-      const grant = new provider.Grant({
-        accountId: signInAs,
-        clientId: String(details.params.client_id),
-      });
-      grant.addOIDCScope('openid email profile');
-      const grantId = await grant.save();
-      await provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: signInAs }, consent: { grantId } },
-        { mergeWithLastSubmission: false },
-      );
-      return;
-    }
-    handle(req, res);
-  });
+  idp = await startTestIdp([REDIRECT], ACCOUNTS);
 });
 
 afterAll(async () => {
   await pg.dispose();
-  idp?.closeAllConnections();
-  await new Promise((r) => idp?.close(r));
+  await idp?.close();
   await pglite.close();
 });
 
@@ -121,7 +68,7 @@ async function browse(authorizationUrl: string): Promise<URL> {
 }
 
 async function signIn(as: string) {
-  signInAs = as;
+  idp.signInAs(as);
   const start = await post('/api/v1/auth/oauth/local/start', {});
   expect(start.status).toBe(200);
   const authorizationUrl = new URL(String(start.body.authorizationUrl));
@@ -139,9 +86,9 @@ const providers = () =>
   JSON.stringify([
     {
       name: 'local',
-      issuer,
-      clientId: 'pos',
-      clientSecret: 'pos-secret-that-is-long-enough-0123456789',
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecret: idp.clientSecret,
       redirectUri: REDIRECT,
     },
   ]);
