@@ -4,6 +4,7 @@
 // then shown (they are what is charged), then the card form. The Pay button is disabled while
 // paying, and the same card again reuses its key: a double click never charges twice.
 
+import { asGuest, currentGuest } from './account/session.js';
 import { cartItems, clearCart, describeLine } from './cart.js';
 import {
   api,
@@ -115,6 +116,7 @@ export function checkoutScreen(root, { store, menu, cart, storeId }) {
     { type: 'submit', class: 'primary wide' },
     'Continue to payment',
   );
+  const rewards = rewardChoice(currency);
   const form = el(
     'form',
     { class: 'details', novalidate: true, onsubmit: place },
@@ -123,6 +125,7 @@ export function checkoutScreen(root, { store, menu, cart, storeId }) {
     nameField,
     phoneField,
     emailField,
+    rewards.node,
     placeButton,
   );
   const where =
@@ -173,11 +176,13 @@ export function checkoutScreen(root, { store, menu, cart, storeId }) {
         ...(details.email.trim() ? { email: details.email.trim() } : {}),
       },
       items,
+      ...rewards.chosen(),
     };
     placeButton.disabled = true;
     placeButton.setAttribute('aria-busy', 'true');
     try {
-      const order = await api('POST', '/api/v1/online/orders', {
+      // Spending points is the signed-in guest's own doing: the request carries their token.
+      const order = await (body.rewardId ? asGuest : api)('POST', '/api/v1/online/orders', {
         body,
         idempotencyKey: keyFor('order', body),
       });
@@ -239,6 +244,12 @@ export function checkoutScreen(root, { store, menu, cart, storeId }) {
           { class: 'totals' },
           el('dt', {}, 'Subtotal'),
           el('dd', { 'data-total': 'subtotal' }, money(order.subtotalCents, cur)),
+          ...(order.discountCents > 0
+            ? [
+                el('dt', {}, order.reward ? `Reward: ${order.reward.name}` : 'Discount'),
+                el('dd', { 'data-total': 'discount' }, `−${money(order.discountCents, cur)}`),
+              ]
+            : []),
           el('dt', {}, 'Tax'),
           el('dd', { 'data-total': 'tax' }, money(order.taxCents, cur)),
           el('dt', {}, 'Total'),
@@ -252,6 +263,50 @@ export function checkoutScreen(root, { store, menu, cart, storeId }) {
       }),
     );
   }
+}
+
+/**
+ * "Use your points": for a signed-in guest, the rewards worth an amount off that their points
+ * cover, one at most per order (none chosen by default). Nothing shows for a guest without an
+ * account, or when their points cannot be read just now.
+ */
+function rewardChoice(currency) {
+  const node = el('fieldset', { class: 'rewards', hidden: true, 'data-testid': 'rewards' });
+  let radios = [];
+  if (currentGuest()) {
+    asGuest('GET', '/api/v1/loyalty/me/rewards')
+      .then((offer) => {
+        const usable = (offer.rewards ?? []).filter((r) => r.affordable && r.discountCents > 0);
+        if (usable.length === 0) return;
+        const option = (value, label, checked = false) => {
+          const input = el('input', { type: 'radio', name: 'reward', value, checked });
+          radios.push(input);
+          return el('label', { class: 'choice' }, input, ` ${label}`);
+        };
+        radios = [];
+        fill(
+          node,
+          el('legend', {}, 'Use your points'),
+          el('p', { class: 'hint' }, `You have ${offer.pointsBalance} points.`),
+          option('', 'No reward this time', true),
+          ...usable.map((r) =>
+            option(
+              r.rewardId,
+              `${r.name}: ${money(r.discountCents, currency)} off (${r.pointsCost} points)`,
+            ),
+          ),
+        );
+        node.hidden = false;
+      })
+      .catch(() => {});
+  }
+  return {
+    node,
+    chosen() {
+      const rewardId = radios.find((r) => r.checked)?.value;
+      return rewardId ? { rewardId } : {};
+    },
+  };
 }
 
 /** The card form; `onPaid()` once the order is paid. */

@@ -3,7 +3,7 @@
 // promotions) and what they buy (the rewards catalogue).
 
 import { draft } from './draft.js';
-import { addForm, api, attempt, el, notice, slugFor, table } from './lib.js';
+import { addForm, api, attempt, el, money, notice, slugFor, table } from './lib.js';
 
 const rate = (bp) => String(Number(bp) / 10_000);
 const toBp = (text) => (text.trim() === '' ? Number.NaN : Math.round(Number(text) * 10_000));
@@ -355,6 +355,26 @@ function promotionsSection(promotions, reload) {
   );
 }
 
+/**
+ * "Amount off" for a reward guests can spend on an order online: blank means it is given at the
+ * counter only. Read as cents (or `undefined`); a value that is not an amount is refused here.
+ */
+function amountOffInput(label, cents) {
+  return el('input', {
+    type: 'number',
+    min: '0.01',
+    step: '0.01',
+    inputmode: 'decimal',
+    class: 'short',
+    placeholder: 'counter only',
+    value: money(cents),
+    'aria-label': label,
+    'data-field': 'discountCents',
+  });
+}
+const amountOff = (input) =>
+  input.value.trim() === '' ? {} : { discountCents: Math.round(Number(input.value) * 100) };
+
 function rewardsSection(rewards, reload) {
   const rows = rewards.map((r) => {
     const name = el('input', { value: r.name, 'aria-label': 'Reward name', 'data-field': 'name' });
@@ -372,14 +392,16 @@ function rewardsSection(rewards, reload) {
       'aria-label': `${r.name} offered`,
       'data-field': 'active',
     });
+    const off = amountOffInput(`${r.name} amount off online`, r.discountCents);
     return savingRow(
       { 'data-reward': r.rewardId },
-      [name, cost, active],
+      [name, cost, off, active],
       'Save',
       () =>
         api('PUT', `/api/v1/loyalty/rewards/${r.rewardId}`, {
           name: name.value,
           pointsCost: Number(cost.value),
+          ...amountOff(off),
           active: active.checked,
         }),
       (s) => `${s.name} saved (${s.pointsCost} points${s.active ? '' : ', not offered'})`,
@@ -400,7 +422,8 @@ function rewardsSection(rewards, reload) {
     'data-field': 'pointsCost',
     required: true,
   });
-  const form = addForm('Add reward', [name, cost], (button, row) =>
+  const off = amountOffInput('New reward amount off online');
+  const form = addForm('Add reward', [name, cost, off], (button, row) =>
     attempt(button, row, messageOf(row), async () => {
       const id = slugFor(
         name.value,
@@ -410,6 +433,7 @@ function rewardsSection(rewards, reload) {
       await api('PUT', `/api/v1/loyalty/rewards/${id}`, {
         name: name.value,
         pointsCost: Number(cost.value),
+        ...amountOff(off),
         active: true,
       });
       await reload();
@@ -418,7 +442,13 @@ function rewardsSection(rewards, reload) {
   return section(
     'rewards-heading',
     'Rewards catalogue',
-    table(['Reward', 'Points', 'Offered', ''], el('tbody', {}, ...rows)),
+    el(
+      'p',
+      { class: 'hint' },
+      'A reward with an amount off can be spent by signed-in guests on an order online; ' +
+        'without one it is given at the counter.',
+    ),
+    table(['Reward', 'Points', 'Amount off online', 'Offered', ''], el('tbody', {}, ...rows)),
     form,
   );
 }

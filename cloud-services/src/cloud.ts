@@ -107,11 +107,13 @@ export async function startCloud(options: StartCloudOptions): Promise<Cloud> {
       running.push(sync);
       urls.sync = sync.url;
     }
-    // Online ordering reads the stores and their menus from sync.
+    // Online ordering reads the stores and their menus from sync, and holds guests' points
+    // for a reward in loyalty.
     if (config.run === 'gateway') urls.online = `http://${config.host}:${ports.online}`;
     else {
       const online = await startOnlineService(runtime('online'), {
         syncUrl: reachable(urls.sync),
+        ...(urls.loyalty ? { loyaltyUrl: reachable(urls.loyalty) } : {}),
       });
       running.push(online);
       urls.online = online.url;

@@ -377,6 +377,54 @@ describe('the guest loyalty dashboard', () => {
     expect(bo.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
     await bo.context().close();
   });
+
+  it('spends points on a reward at checkout: the amount off, charged and held once', async () => {
+    const saved = await callJson(
+      'PUT',
+      `${cloud.urls.gateway}/api/v1/loyalty/rewards/five-off`,
+      owner,
+      {
+        name: '$5 off',
+        pointsCost: 50,
+        discountCents: 500,
+        active: true,
+      },
+    );
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    ana.errors.length = 0; // the wrong password earlier was meant to fail
+    const before = (await me(anaToken)).body.pointsBalance as number;
+    await push([]);
+    await ana.goto(`${cloud.urls.gateway}/order/?store=${STORE}`);
+    await ana.click('[data-item="burger"] button');
+    await ana.click('dialog button[type="submit"]');
+    await ana.click('#cart-bar a');
+    await ana.click('text=Go to checkout');
+    await ana.waitForSelector('[data-testid="rewards"]:not([hidden])');
+    expect(await text(ana, '[data-testid="rewards"] label:has(input[value="five-off"])')).toBe(
+      '$5 off: $5.00 off (50 points)',
+    );
+    await ana.check('input[name="reward"][value="five-off"]');
+    await ana.dblclick('text=Continue to payment');
+    await ana.waitForSelector('[data-total="discount"]');
+    expect(await text(ana, '[data-total="discount"]')).toBe('−$5.00');
+    const subtotal = Number((await text(ana, '[data-total="subtotal"]'))?.replace(/[^0-9.]/g, ''));
+    const tax = Number((await text(ana, '[data-total="tax"]'))?.replace(/[^0-9.]/g, ''));
+    const total = Number((await text(ana, '[data-total="total"]'))?.replace(/[^0-9.]/g, ''));
+    expect(total).toBeCloseTo(subtotal - 5 + tax, 2);
+    // The points are held as the order is placed (a double click places it once).
+    expect((await me(anaToken)).body.pointsBalance).toBe(before - 50);
+    await ana.fill('#f-card', '4242 4242 4242 4242');
+    await ana.click('[data-testid="pay"]');
+    await ana.waitForURL(/\/order\/track\//);
+    // Paid: spent, not given back.
+    await new Promise((r) => setTimeout(r, 500));
+    const after = (await me(anaToken)).body;
+    expect(after.pointsBalance).toBe(before - 50);
+    expect(after.history.filter((h: { points: number }) => h.points === -50)).toHaveLength(1);
+    expect(ana.errors).toEqual([]);
+    await ana.goto(`${cloud.urls.gateway}/order/account/`);
+    await ana.waitForSelector('[data-testid="balance"]');
+  });
 });
 
 /** The account page loads without errors before anyone signs in. */

@@ -72,6 +72,8 @@ export interface Reward {
   name: string;
   pointsCost: number;
   active: boolean;
+  /** What it takes off an order paid online; without it, given at the counter only. */
+  discountCents?: number | undefined;
 }
 
 interface RewardRow {
@@ -79,6 +81,7 @@ interface RewardRow {
   name: string;
   points_cost: string | number;
   active: boolean;
+  discount_cents: string | number | null;
 }
 
 const toReward = (r: RewardRow): Reward => ({
@@ -86,6 +89,7 @@ const toReward = (r: RewardRow): Reward => ({
   name: r.name,
   pointsCost: Number(r.points_cost),
   active: r.active,
+  ...(r.discount_cents === null ? {} : { discountCents: Number(r.discount_cents) }),
 });
 
 export interface LedgerEntry {
@@ -106,7 +110,7 @@ type LoyaltyEvent =
   | 'loyalty.rewardredeemed.v1'
   | 'loyalty.ruleschanged.v1';
 
-const emit = <T extends LoyaltyEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
+export const emit = <T extends LoyaltyEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
   emitTo(tx, 'loyalty_outbox', 'loyalty-service', type, payload);
 
 /** Phone numbers are matched without their spaces, dashes and parentheses. */
@@ -221,7 +225,8 @@ export class Loyalty {
   /** The rewards catalogue, cheapest first, including those taken off (inactive). */
   async rewards(): Promise<Reward[]> {
     const rows = await this.db.query<RewardRow>(
-      'SELECT reward_id, name, points_cost, active FROM rewards ORDER BY points_cost, reward_id',
+      `SELECT reward_id, name, points_cost, active, discount_cents FROM rewards
+       ORDER BY points_cost, reward_id`,
     );
     return rows.map(toReward);
   }
@@ -229,10 +234,18 @@ export class Loyalty {
   /** Add a reward or change one; an inactive reward can no longer be redeemed. */
   async saveReward(reward: Reward): Promise<Reward> {
     const row = await this.db.one<RewardRow>(
-      `INSERT INTO rewards (reward_id, name, points_cost, active) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (reward_id) DO UPDATE SET name = $2, points_cost = $3, active = $4
-       RETURNING reward_id, name, points_cost, active`,
-      [reward.rewardId, reward.name, reward.pointsCost, reward.active],
+      `INSERT INTO rewards (reward_id, name, points_cost, active, discount_cents)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (reward_id) DO UPDATE SET name = $2, points_cost = $3, active = $4,
+         discount_cents = $5
+       RETURNING reward_id, name, points_cost, active, discount_cents`,
+      [
+        reward.rewardId,
+        reward.name,
+        reward.pointsCost,
+        reward.active,
+        reward.discountCents ?? null,
+      ],
     );
     return toReward(row);
   }

@@ -7,6 +7,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Loyalty } from './loyalty.js';
 import { NO_POINTS_YET, offers, tierProgress } from './me.js';
+import { HOLD_FOR_MS, OrderRewards } from './order-rewards.js';
 import { startLoyaltyService } from './service.js';
 
 // The signed-in guest's own loyalty account (seed §10), on PGlite and on real PostgreSQL: found
@@ -310,6 +311,91 @@ for (const target of targets) {
       expect(eveTries.status).toBe(404);
       expect(eveTries.headers.get('idempotent-replayed')).toBeNull();
       expect((await call('GET', '/api/v1/loyalty/me', tDee)).body.pointsBalance).toBe(150);
+    });
+
+    it('holds a reward for an online order once, and gives the points back once', async () => {
+      const who = email('fay');
+      const t = await token(who);
+      expect((await call('POST', '/api/v1/loyalty/me', t, { name: 'Fay' })).status).toBe(201);
+      await pay(who, 50_000); // 500 points
+      const loyalty = new Loyalty(db);
+      await loyalty.saveReward({
+        rewardId: 'five-off',
+        name: '$5 off',
+        pointsCost: 300,
+        active: true,
+        discountCents: 500,
+      });
+      await loyalty.saveReward({
+        rewardId: 'tote-bag',
+        name: 'Tote bag',
+        pointsCost: 10,
+        active: true,
+      });
+      const orderId = uuidv7();
+      const hold = (rewardId: string, order = orderId, as = t) =>
+        call('POST', '/api/v1/loyalty/me/rewards/hold', as, { rewardId, orderId: order });
+      const balance = async () => (await call('GET', '/api/v1/loyalty/me', t)).body.pointsBalance;
+
+      const held = await hold('five-off');
+      expect(held.status, JSON.stringify(held.body)).toBe(200);
+      expect(held.body).toMatchObject({ orderId, name: '$5 off', points: 300, discountCents: 500 });
+      expect(held.body.pointsBalance).toBe(200);
+      // Asked again for the same order (a retried checkout): the same hold, charged once.
+      expect((await hold('five-off')).body.pointsBalance).toBe(200);
+      expect(await balance()).toBe(200);
+      // One reward per order; a counter-only reward is not spent online; nor are points missing.
+      expect((await hold('tote-bag')).status).toBe(409);
+      expect((await hold('tote-bag', uuidv7())).status).toBe(409);
+      expect((await hold('five-off', uuidv7())).status).toBe(409);
+      expect((await hold('no-such-reward', uuidv7())).status).toBe(404);
+      // Another guest cannot touch this order's hold.
+      const other = email('gus');
+      const tOther = await token(other);
+      await call('POST', '/api/v1/loyalty/me', tOther, {});
+      expect(
+        (await call('POST', '/api/v1/loyalty/me/rewards/release', tOther, { orderId })).status,
+      ).toBe(404);
+      expect((await hold('five-off', orderId, tOther)).status).toBe(409);
+
+      // The order was not placed after all: the points come back, once.
+      const released = await call('POST', '/api/v1/loyalty/me/rewards/release', t, { orderId });
+      expect(released.body).toEqual({ returned: true });
+      expect(
+        (await call('POST', '/api/v1/loyalty/me/rewards/release', t, { orderId })).body,
+      ).toEqual({ returned: false });
+      expect(await balance()).toBe(500);
+      expect((await hold('five-off')).status).toBe(409);
+
+      // Paid, then refused by the store: spent, then back, once however often the event comes.
+      const rewards = new OrderRewards(db);
+      const paidOrder = uuidv7();
+      expect((await hold('five-off', paidOrder)).status).toBe(200);
+      await db.transaction((tx) => rewards.spend(paidOrder, tx));
+      expect(
+        (await call('POST', '/api/v1/loyalty/me/rewards/release', t, { orderId: paidOrder }))
+          .status,
+      ).toBe(409);
+      expect(await db.transaction((tx) => rewards.giveBack(paidOrder, 'order refused', tx))).toBe(
+        true,
+      );
+      expect(await db.transaction((tx) => rewards.giveBack(paidOrder, 'order refused', tx))).toBe(
+        false,
+      );
+      expect(await balance()).toBe(500);
+      const history = (await call('GET', '/api/v1/loyalty/me', t)).body.history as {
+        points: number;
+      }[];
+      expect(history.map((h) => h.points)).toEqual(expect.arrayContaining([-300, 300]));
+
+      // Never paid: back after a day.
+      const abandoned = uuidv7();
+      expect((await hold('five-off', abandoned)).status).toBe(200);
+      expect(await rewards.returnStale(Date.now())).toBe(0);
+      expect(await rewards.returnStale(Date.now() + HOLD_FOR_MS + 60_000)).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(await balance()).toBe(500);
     });
   });
 }

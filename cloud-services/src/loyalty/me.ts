@@ -2,6 +2,7 @@ import { AppError } from '@pos/kit';
 import type { Request } from 'express';
 import { type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import type { Account, LedgerEntry, Loyalty, Reward, Tier } from './loyalty.js';
+import type { OrderRewards } from './order-rewards.js';
 
 /** A signed-in guest, as their access token from the auth service says (seed §10). */
 export interface Customer {
@@ -136,6 +137,7 @@ export function offers(rewards: readonly Reward[], balance: number): RewardOffer
       rewardId: r.rewardId,
       name: r.name,
       pointsCost: r.pointsCost,
+      ...(r.discountCents === undefined ? {} : { discountCents: r.discountCents }),
       affordable: balance >= r.pointsCost,
       pointsShort: Math.max(0, r.pointsCost - balance),
     }));
@@ -145,7 +147,22 @@ const HISTORY_LIMIT = 50;
 
 /** The guest's own view of the programme: `/api/v1/loyalty/me…` (seed §10). */
 export class MyLoyalty {
-  constructor(private readonly loyalty: Loyalty) {}
+  constructor(
+    private readonly loyalty: Loyalty,
+    private readonly orderRewards: OrderRewards,
+  ) {}
+
+  /** Set a reward's points aside for the guest's online order (the ordering service asks). */
+  async hold(customer: Customer, rewardId: string, orderId: string) {
+    const account = await this.account(customer);
+    return this.orderRewards.hold(account.customerId, rewardId, orderId);
+  }
+
+  /** Let go of the guest's hold for an order that was not placed after all. */
+  async release(customer: Customer, orderId: string) {
+    const account = await this.account(customer);
+    return this.orderRewards.release(account.customerId, orderId);
+  }
 
   async account(customer: Customer): Promise<Account> {
     const account = await this.loyalty.find({ email: customer.email });

@@ -1,9 +1,11 @@
+import { OrderId } from '@pos/contracts';
 import { AppError, handle, type IdempotencyStore, idempotency, OpenApi } from '@pos/kit';
 import type { Express, Request, RequestHandler } from 'express';
 import type { JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import type { Loyalty } from './loyalty.js';
 import { type Customer, customerFrom, MyLoyalty } from './me.js';
+import type { OrderRewards } from './order-rewards.js';
 
 const Phone = z.string().regex(/^\+?[0-9 ()-]{6,20}$/, { message: 'a phone number' });
 const OpenBody = z
@@ -55,10 +57,15 @@ const RewardBody = z
     name: z.string().trim().min(1).max(100),
     pointsCost: z.number().int().min(0).max(100_000_000),
     active: z.boolean().default(true),
+    /** What it takes off an order paid online; left out: given at the counter only. */
+    discountCents: z.number().int().min(1).max(10_000_000).optional(),
   })
   .strict();
 const JoinBody = z.object({ name: z.string().trim().min(1).max(100).optional() }).strict();
-const MyRedeemBody = z.object({ rewardId: z.string().regex(/^[a-z0-9-]{1,64}$/) }).strict();
+const RewardId = z.string().regex(/^[a-z0-9-]{1,64}$/);
+const MyRedeemBody = z.object({ rewardId: RewardId }).strict();
+const HoldBody = z.object({ rewardId: RewardId, orderId: OrderId }).strict();
+const ReleaseBody = z.object({ orderId: OrderId }).strict();
 
 const LedgerQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
@@ -69,17 +76,15 @@ export interface LoyaltyRouteOptions {
   jwks?: JWTVerifyGetKey | undefined;
   /** Where the `/me` redemptions keep their Idempotency-Keys. */
   idempotency?: IdempotencyStore;
+  /** Rewards held for online orders. */
+  orderRewards: OrderRewards;
 }
 
 /**
  * Seed §1.8 endpoints. Access (who may add points) is the gateway's route rule; the guest's own
  * `/api/v1/loyalty/me…` routes (seed §10) also check the guest's token here.
  */
-export function loyaltyRoutes(
-  app: Express,
-  loyalty: Loyalty,
-  options: LoyaltyRouteOptions = {},
-): void {
+export function loyaltyRoutes(app: Express, loyalty: Loyalty, options: LoyaltyRouteOptions): void {
   const tags = ['loyalty'];
   const docs = new OpenApi({ title: 'Loyalty service', version: '1.0.0' }).add(
     {
@@ -196,6 +201,21 @@ export function loyaltyRoutes(
       tags,
       body: MyRedeemBody,
     },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/me/rewards/hold',
+      summary:
+        "Set a reward's points aside for the signed-in guest's online order (once per order)",
+      tags,
+      body: HoldBody,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/loyalty/me/rewards/release',
+      summary: 'Give back the points held for an online order that was not placed',
+      tags,
+      body: ReleaseBody,
+    },
   );
   app.get('/openapi.json', (_req, res) => {
     res.json(docs.document());
@@ -286,7 +306,7 @@ export function loyaltyRoutes(
     '/api/v1/loyalty/rewards/redeem',
     handle({ body: RedeemBody }, ({ body }) => loyalty.redeem(body.customerId, body.rewardId)),
   );
-  myLoyaltyRoutes(app, new MyLoyalty(loyalty), options);
+  myLoyaltyRoutes(app, new MyLoyalty(loyalty, options.orderRewards), options);
 }
 
 /**
@@ -334,6 +354,18 @@ function myLoyaltyRoutes(app: Express, mine: MyLoyalty, options: LoyaltyRouteOpt
       res.setHeader('Cache-Control', 'no-store');
       return mine.rewards(await me(req));
     }),
+  );
+  app.post(
+    '/api/v1/loyalty/me/rewards/hold',
+    handle({ body: HoldBody }, async ({ body }, req) =>
+      mine.hold(await me(req), body.rewardId, body.orderId),
+    ),
+  );
+  app.post(
+    '/api/v1/loyalty/me/rewards/release',
+    handle({ body: ReleaseBody }, async ({ body }, req) =>
+      mine.release(await me(req), body.orderId),
+    ),
   );
   app.post(
     '/api/v1/loyalty/me/rewards/redeem',

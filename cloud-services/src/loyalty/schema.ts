@@ -105,5 +105,28 @@ export const loyaltySchema: SqlSchema = {
           ON loyalty_accounts ((regexp_replace(phone, '[^0-9+]', '', 'g')));
       `,
     },
+    {
+      version: 4,
+      name: 'rewards worth an amount off, held for online orders',
+      up: `
+        -- What a reward takes off an order paid online; NULL: given at the counter only.
+        ALTER TABLE rewards ADD COLUMN discount_cents BIGINT CHECK (discount_cents > 0);
+        -- Points set aside for an online order: spent once it is paid, returned when it is
+        -- refused, withdrawn or never paid.
+        CREATE TABLE order_redemptions (
+          order_id TEXT PRIMARY KEY,
+          customer_id UUID NOT NULL REFERENCES loyalty_accounts,
+          reward_id TEXT NOT NULL,
+          reward_name TEXT NOT NULL,
+          points BIGINT NOT NULL CHECK (points >= 0),
+          discount_cents BIGINT NOT NULL CHECK (discount_cents > 0),
+          status TEXT NOT NULL CHECK (status IN ('held', 'spent', 'returned')),
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          settled_at TIMESTAMPTZ
+        );
+        CREATE INDEX order_redemptions_held ON order_redemptions (created_at)
+          WHERE status = 'held';
+      `,
+    },
   ],
 };

@@ -11,6 +11,7 @@ import {
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { parseBusEvent } from '../events.js';
 import { Loyalty } from './loyalty.js';
+import { OrderRewards } from './order-rewards.js';
 import { loyaltyRoutes } from './routes.js';
 import { loyaltySchema } from './schema.js';
 
@@ -24,6 +25,8 @@ export interface LoyaltyServiceOptions {
   authUrl?: string;
   /** Instead of fetching the auth service's JWKS (tests). */
   jwks?: JWTVerifyGetKey;
+  /** How often rewards held for orders never paid are looked for (5 minutes). */
+  sweepEveryMs?: number;
 }
 
 const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
@@ -51,6 +54,7 @@ export function startLoyaltyService(
     runtime,
     background: (db) => {
       const loyalty = new Loyalty(db);
+      const orderRewards = new OrderRewards(db);
       // A programme that has never told the hubs its earning rules does so now.
       const first = loyalty.publishRulesOnce().catch((err: unknown) => {
         runtime.logger.error({ err }, 'loyalty rules not published at start');
@@ -60,21 +64,54 @@ export function startLoyaltyService(
         relayTable: 'loyalty_outbox',
         consumer: {
           consumer: LOYALTY_SERVICE,
-          bindings: ['payment.completed.v1'],
+          bindings: [
+            'payment.completed.v1',
+            'online.orderpaid.v1',
+            'online.orderwithdrawn.v1',
+            'order.onlinerejected.v1',
+          ],
           parse: parseBusEvent,
           handle: async (event, tx) => {
-            if (event.EventType === 'payment.completed.v1') {
-              await loyalty.earn(event as { EventId: string; Payload: PaymentCompletedV1 }, tx);
+            switch (event.EventType) {
+              case 'payment.completed.v1':
+                await loyalty.earn(event as { EventId: string; Payload: PaymentCompletedV1 }, tx);
+                return;
+              // A reward held for an online order: spent once it is paid, back when it is not
+              // taken after all.
+              case 'online.orderpaid.v1':
+                await orderRewards.spend(event.Payload.orderId, tx);
+                return;
+              case 'online.orderwithdrawn.v1':
+                await orderRewards.giveBack(event.Payload.orderId, 'order withdrawn', tx);
+                return;
+              case 'order.onlinerejected.v1':
+                await orderRewards.giveBack(event.Payload.orderId, 'order refused', tx);
+                return;
             }
           },
         },
       });
+      // Points held for orders never paid come back (checked every few minutes).
+      const sweep = setInterval(
+        () => {
+          orderRewards.returnStale().catch((err: unknown) => {
+            runtime.logger.error({ err }, 'held rewards not returned yet; trying again later');
+          });
+        },
+        options.sweepEveryMs ?? 5 * 60_000,
+      );
+      sweep.unref();
       return async () => {
+        clearInterval(sweep);
         await first;
         await work?.();
       };
     },
     routes: (app, db) =>
-      loyaltyRoutes(app, new Loyalty(db), { jwks, idempotency: new PgIdempotencyStore(db) }),
+      loyaltyRoutes(app, new Loyalty(db), {
+        jwks,
+        idempotency: new PgIdempotencyStore(db),
+        orderRewards: new OrderRewards(db),
+      }),
   });
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type EventType, makeEvent, uuidv7 } from '@pos/contracts';
-import { createLogger } from '@pos/kit';
+import { AppError, createLogger } from '@pos/kit';
 import {
   MemoryBus,
   PgDatabase,
@@ -16,6 +16,7 @@ import { testTokens } from '@pos/sync/server/test-tokens';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challengeUrl } from './challenge-routes.js';
 import { type PaymentIntentId, SimulatedOnlineProcessor } from './payments/index.js';
+import type { RewardHolder } from './rewards.js';
 import { startOnlineService } from './service.js';
 
 // The online order's life on PostgreSQL and PGlite, with the real sync service (stores, hub
@@ -98,6 +99,37 @@ for (const target of targets) {
   describe(`online ordering on ${target.kind}`, () => {
     const bus = new MemoryBus();
     const processor = new SimulatedOnlineProcessor();
+    /** Loyalty as the ordering service sees it: holds by order, each let go of at most once. */
+    const held = new Map<string, { token: string; rewardId: string; released: number }>();
+    const rewards: RewardHolder = {
+      async hold(token, rewardId, orderId) {
+        if (token !== 'guest-token') throw new AppError('unauthenticated', 'Sign in again');
+        if (rewardId === 'everything-free') {
+          held.set(orderId, { token, rewardId, released: 0 });
+          return {
+            orderId,
+            rewardId,
+            name: 'Free meal',
+            points: 900,
+            discountCents: 100_000,
+            pointsBalance: 0,
+          };
+        }
+        held.set(orderId, { token, rewardId, released: 0 });
+        return {
+          orderId,
+          rewardId,
+          name: '$5 off',
+          points: 300,
+          discountCents: 500,
+          pointsBalance: 200,
+        };
+      },
+      async release(_token, orderId) {
+        const h = held.get(orderId);
+        if (h) h.released += 1;
+      },
+    };
     let sync: StartedService;
     let online: StartedService;
     let syncDb: SqlDatabase;
@@ -157,7 +189,7 @@ for (const target of targets) {
       );
       online = await startOnlineService(
         { env: env.online, embedded: pglite, host: '127.0.0.1', port: 0, logger, bus },
-        { syncUrl: sync.url, processor, sweepEveryMs: 100 },
+        { syncUrl: sync.url, processor, rewards, sweepEveryMs: 100 },
       );
       syncDb = await target.db('sync');
       onlineDb = await target.db('online');
@@ -358,6 +390,58 @@ for (const target of targets) {
       expect((await view(retried.body)).orderId).toBe(first.body.orderId);
       const reused = await place(cart([{ menuItemId: 'fish', quantity: 2 }]), createKey);
       expect(reused.status).toBe(409);
+    });
+
+    it("takes a signed-in guest's reward as an amount off, and tells the store", async () => {
+      await heartbeat();
+      const body = cart([{ menuItemId: 'burger', quantity: 2 }], { rewardId: 'five-off' });
+      // Points are the guest's own: without their token, no reward.
+      expect((await place(body)).status).toBe(401);
+      const key = randomUUID();
+      const placed = await api('POST', '/api/v1/online/orders', body, {
+        'idempotency-key': key,
+        ...bearer('guest-token'),
+      });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      expect(placed.body).toMatchObject({
+        subtotalCents: 2_500,
+        discountCents: 500,
+        reward: { rewardId: 'five-off', name: '$5 off', points: 300 },
+      });
+      // $25.00 − $5.00, taxed after the discount.
+      expect(placed.body.totalCents).toBe(2_000 + placed.body.taxCents);
+      expect(placed.body.taxCents).toBeLessThan(206);
+      const paid = await pay(placed.body, '4242424242424242');
+      expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+      expect(paid.body.totals).toMatchObject({
+        discountCents: 500,
+        totalCents: placed.body.totalCents,
+      });
+      await until(() =>
+        handedOver.some(
+          (e) => e.EventType === 'online.orderpaid.v1' && e.Payload.orderId === placed.body.orderId,
+        ),
+      );
+      const event = handedOver.find((e) => e.Payload.orderId === placed.body.orderId);
+      expect(event.Payload).toMatchObject({
+        totalCents: placed.body.totalCents,
+        discount: { kind: 'amount', amountCents: 500, reason: 'Reward: $5 off' },
+        reward: { rewardId: 'five-off', points: 300 },
+      });
+      expect(held.get(placed.body.orderId)?.released).toBe(0);
+
+      // A reward worth the whole order is refused by field, and its points let go of.
+      const free = await api(
+        'POST',
+        '/api/v1/online/orders',
+        cart([{ menuItemId: 'burger', quantity: 1 }], { rewardId: 'everything-free' }),
+        { 'idempotency-key': randomUUID(), ...bearer('guest-token') },
+      );
+      expect(free.status).toBe(400);
+      expect(free.body.errors[0].field).toBe('rewardId');
+      expect([...held.values()].filter((h) => h.rewardId === 'everything-free')).toEqual([
+        expect.objectContaining({ released: 1 }),
+      ]);
     });
 
     it('refuses tampered prices, items of another menu and quantities out of range, by field', async () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   type CartInput,
+  type CartPricing,
   type Cents,
   type Currency,
   type FieldError,
@@ -15,7 +16,7 @@ import {
   type StoreId,
   uuidv7,
 } from '@pos/contracts';
-import type { Logger } from '@pos/kit';
+import { AppError, type Logger } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import { emitTo } from '../events.js';
 import {
@@ -33,6 +34,7 @@ import type {
   PaymentIntentId,
 } from './payments/index.js';
 import { outcomeOfIntent } from './payments/index.js';
+import type { HeldReward, RewardHolder } from './rewards.js';
 import type { OnlineStore, StoreDirectory } from './store-directory.js';
 
 // The online order's life in the cloud (seed §10): priced here from the store's menu
@@ -56,7 +58,21 @@ export interface NewOrder {
   tableId?: string | undefined;
   customer: { name: string; phone?: string | undefined; email?: string | undefined };
   items: CartInput['items'];
+  /** A loyalty reward to spend on it (a signed-in guest's; its points are held at once). */
+  rewardId?: string | undefined;
 }
+
+/** The reward an order spends, as the guest sees it. */
+export interface OrderReward {
+  rewardId: string;
+  name: string;
+  points: number;
+}
+
+type PricedCart = Extract<CartPricing, { ok: true }>;
+
+/** An order with a reward must be paid within this of being placed (its points are held). */
+export const REWARD_PAY_WITHIN_MS = 60 * 60 * 1_000;
 
 export interface CreatedOrder {
   orderId: OrderId;
@@ -65,16 +81,19 @@ export interface CreatedOrder {
   store: { storeId: string; name: string };
   lines: PricedCartLine[];
   subtotalCents: Cents;
+  discountCents: Cents;
   taxCents: Cents;
   totalCents: Cents;
   currency: Currency;
+  reward?: OrderReward;
 }
 
 export type CreateOutcome =
   | { ok: true; order: CreatedOrder }
   | { ok: false; reason: 'unknown-store' | 'key-reuse' }
   | { ok: false; reason: 'store-closed'; store: OnlineStore }
-  | { ok: false; reason: 'invalid' | 'unavailable'; errors: FieldError[] };
+  | { ok: false; reason: 'invalid' | 'unavailable'; errors: FieldError[] }
+  | { ok: false; reason: 'sign-in-needed' };
 
 export type PaymentStatus =
   | 'unpaid'
@@ -92,7 +111,14 @@ export interface OrderView {
   orderType: 'pickup' | 'dine-in';
   tableId?: string;
   lines: PricedCartLine[];
-  totals: { subtotalCents: number; taxCents: number; totalCents: number; currency: string };
+  totals: {
+    subtotalCents: number;
+    discountCents: number;
+    taxCents: number;
+    totalCents: number;
+    currency: string;
+  };
+  reward?: OrderReward;
   payment: {
     status: PaymentStatus;
     card?: CardSummary;
@@ -124,6 +150,8 @@ interface OrderRow {
   menu_version: number;
   currency: string;
   subtotal_cents: string | number;
+  discount_cents: string | number;
+  reward: unknown;
   tax_cents: string | number;
   total_cents: string | number;
   status: OnlineStatus;
@@ -162,6 +190,8 @@ export interface OnlineOrdersOptions {
   db: SqlDatabase;
   stores: StoreDirectory;
   processor: OnlinePaymentProcessor;
+  /** Loyalty, which holds a guest's points for a reward spent on an order. */
+  rewards: RewardHolder;
   logger: Logger;
   /** The stores' IANA time zone, in which menus' serving windows are written. */
   timeZone: string;
@@ -186,7 +216,11 @@ export class OnlineOrders {
 
   // --- create ---------------------------------------------------------------------------------
 
-  async create(input: NewOrder, idempotencyKey: string): Promise<CreateOutcome> {
+  async create(
+    input: NewOrder,
+    idempotencyKey: string,
+    guestToken?: string,
+  ): Promise<CreateOutcome> {
     const fingerprint = createHash('sha256').update(canonical(input)).digest('hex');
     const again = await this.#again(idempotencyKey, fingerprint);
     if (again) return again;
@@ -195,14 +229,83 @@ export class OnlineOrders {
     if (!found) return { ok: false, reason: 'unknown-store' };
     if (!found.store.acceptingOrders)
       return { ok: false, reason: 'store-closed', store: found.store };
-    const priced = priceCart(
-      found.menu,
-      { orderType: input.orderType, items: input.items },
-      { at: this.clock(), timeZone: found.store.hours?.timeZone ?? this.o.timeZone },
-    );
-    if (!priced.ok) return { ok: false, reason: priced.reason, errors: priced.errors };
+    const cart = { orderType: input.orderType, items: input.items };
+    const pricing = {
+      at: this.clock(),
+      timeZone: found.store.hours?.timeZone ?? this.o.timeZone,
+    };
+    const full = priceCart(found.menu, cart, pricing);
+    if (!full.ok) return { ok: false, reason: full.reason, errors: full.errors };
 
     const orderId = uuidv7() as OrderId;
+    let reward: HeldReward | undefined;
+    let priced = full;
+    if (input.rewardId) {
+      if (!guestToken) return { ok: false, reason: 'sign-in-needed' };
+      reward = await this.o.rewards.hold(guestToken, input.rewardId, orderId);
+      const discounted = priceCart(found.menu, cart, {
+        ...pricing,
+        orderDiscount: {
+          kind: 'amount',
+          amountCents: reward.discountCents,
+          reason: `Reward: ${reward.name}`,
+        },
+      });
+      // A reward worth the whole order would leave nothing to pay by card.
+      if (!discounted.ok || discounted.totalCents <= 0) {
+        await this.#letGo(guestToken, orderId);
+        return {
+          ok: false,
+          reason: 'invalid',
+          errors: [
+            {
+              field: 'rewardId',
+              message: `${reward.name} is worth the whole order; add to it or choose another reward`,
+            },
+          ],
+        };
+      }
+      priced = discounted;
+    }
+    let placed: CreateOutcome | undefined;
+    try {
+      placed = await this.#place(input, idempotencyKey, fingerprint, orderId, found.store, {
+        priced,
+        reward,
+      });
+    } catch (err) {
+      if (reward && guestToken) await this.#letGo(guestToken, orderId);
+      throw err;
+    }
+    if (placed) return placed;
+    // The same request ran alongside and won: its order is the one (this intent is never used,
+    // and this hold goes back).
+    if (reward && guestToken) await this.#letGo(guestToken, orderId);
+    return (
+      (await this.#again(idempotencyKey, fingerprint)) ??
+      this.create(input, idempotencyKey, guestToken)
+    );
+  }
+
+  /** Give a hold back to the guest; if loyalty cannot be reached, its sweep returns it later. */
+  async #letGo(guestToken: string, orderId: string): Promise<void> {
+    await this.o.rewards.release(guestToken, orderId).catch((err: unknown) => {
+      this.o.logger.warn(
+        { err, orderId },
+        'held reward not released now; loyalty returns it later',
+      );
+    });
+  }
+
+  /** The order and its intent, written once; undefined when the same request won the race. */
+  async #place(
+    input: NewOrder,
+    idempotencyKey: string,
+    fingerprint: string,
+    orderId: OrderId,
+    store: OnlineStore,
+    { priced, reward }: { priced: PricedCart; reward: HeldReward | undefined },
+  ): Promise<CreateOutcome | undefined> {
     const intent = await this.o.processor.createIntent({
       amountCents: priced.totalCents,
       currency: priced.currency,
@@ -214,8 +317,9 @@ export class OnlineOrders {
       const row = await tx.maybeOne(
         `INSERT INTO online_orders (order_id, store_id, create_key, create_fingerprint, order_type,
            table_id, customer, items, lines, menu_version, currency, subtotal_cents, tax_cents,
-           total_cents, status, payment_id, intent_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'awaiting-payment', $15, $16)
+           total_cents, status, payment_id, intent_id, discount_cents, reward)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'awaiting-payment',
+           $15, $16, $17, $18)
          ON CONFLICT (create_key) DO NOTHING RETURNING order_id`,
         [
           orderId,
@@ -236,6 +340,8 @@ export class OnlineOrders {
           priced.totalCents,
           uuidv7(),
           intent.id,
+          priced.discountCents,
+          reward ? JSON.stringify(rewardOf(reward)) : null,
         ],
       );
       if (!row) return false;
@@ -246,21 +352,21 @@ export class OnlineOrders {
       await history(tx, orderId, 'awaiting-payment');
       return true;
     });
-    // The same request ran alongside and won: its order is the one (this intent is never used).
-    if (!inserted)
-      return (await this.#again(idempotencyKey, fingerprint)) ?? this.create(input, idempotencyKey);
+    if (!inserted) return undefined;
     return {
       ok: true,
       order: {
         orderId,
         accessToken,
         status: 'awaiting-payment',
-        store: { storeId: found.store.storeId, name: found.store.name },
+        store: { storeId: store.storeId, name: store.name },
         lines: priced.lines,
         subtotalCents: priced.subtotalCents,
+        discountCents: priced.discountCents,
         taxCents: priced.taxCents,
         totalCents: priced.totalCents,
         currency: priced.currency,
+        ...(reward ? { reward: rewardOf(reward) } : {}),
       },
     };
   }
@@ -291,9 +397,11 @@ export class OnlineOrders {
         store: { storeId: row.store_id, name: store?.name ?? row.store_id },
         lines: json(row.lines),
         subtotalCents: Number(row.subtotal_cents) as Cents,
+        discountCents: Number(row.discount_cents) as Cents,
         taxCents: Number(row.tax_cents) as Cents,
         totalCents: Number(row.total_cents) as Cents,
         currency: row.currency as Currency,
+        ...(row.reward ? { reward: json<OrderReward>(row.reward) } : {}),
       },
     };
   }
@@ -355,10 +463,12 @@ export class OnlineOrders {
       lines: json(row.lines),
       totals: {
         subtotalCents: Number(row.subtotal_cents),
+        discountCents: Number(row.discount_cents),
         taxCents: Number(row.tax_cents),
         totalCents: total,
         currency: row.currency,
       },
+      ...(row.reward ? { reward: json<OrderReward>(row.reward) } : {}),
       payment: {
         status: paymentStatus,
         ...(card ? { card } : {}),
@@ -381,6 +491,14 @@ export class OnlineOrders {
   async pay(orderId: string, paymentMethod: string, returnUrl?: string): Promise<PayOutcome> {
     const row = await this.#row(orderId);
     if (!isUnpaid(row.status)) return { ok: true, view: await this.#view(orderId) };
+    if (row.reward && this.clock() - Date.parse(iso(row.created_at)) > REWARD_PAY_WITHIN_MS) {
+      return {
+        ok: false,
+        reason: 'not-payable',
+        message:
+          'This order was placed over an hour ago and its points are no longer held; place it again',
+      };
+    }
     const store = await this.o.stores.store(row.store_id);
     if (!store?.acceptingOrders) return { ok: false, reason: 'store-closed', store };
     // Each attempt its own processor key: a declined card may be followed by another card.
@@ -500,6 +618,7 @@ export class OnlineOrders {
           ...(card ? { card: { brand: card.brand, last4: card.last4 } } : {}),
         },
         placedAt: new Date(this.clock()).toISOString(),
+        ...discountOf(row),
       });
       await emitTo(tx, OUTBOX, SOURCE, 'online.orderpaid.v1', payload);
       return true;
@@ -738,4 +857,25 @@ async function history(tx: SqlExecutor, orderId: string, status: OnlineStatus): 
     orderId,
     status,
   ]);
+}
+
+const rewardOf = (held: HeldReward): OrderReward => ({
+  rewardId: held.rewardId,
+  name: held.name,
+  points: held.points,
+});
+
+/** The reward an order spends, as the hub prices it: the same amount off the whole order. */
+function discountOf(row: OrderRow) {
+  const discountCents = Number(row.discount_cents);
+  if (!row.reward || discountCents <= 0) return {};
+  const reward = json<OrderReward>(row.reward);
+  return {
+    discount: {
+      kind: 'amount' as const,
+      amountCents: discountCents,
+      reason: `Reward: ${reward.name}`,
+    },
+    reward: { rewardId: reward.rewardId, points: reward.points },
+  };
 }

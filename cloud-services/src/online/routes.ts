@@ -27,7 +27,16 @@ const Customer = z
 
 /** The cart (strict: a price or total sent by the browser is refused by name) and who orders. */
 const CreateBody = z
-  .object({ storeId: StoreId, tableId: TableId.optional(), customer: Customer })
+  .object({
+    storeId: StoreId,
+    tableId: TableId.optional(),
+    customer: Customer,
+    /** A loyalty reward to spend on the order; the request carries the guest's own token. */
+    rewardId: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
+  })
   .extend(CartInput.shape)
   .strict()
   .refine((b) => b.orderType !== 'dine-in' || b.tableId !== undefined, {
@@ -105,6 +114,11 @@ async function charging<T>(work: () => Promise<T>, sentField?: string): Promise<
     }
     throw err;
   }
+}
+
+/** The signed-in guest's own token, sent with an order that spends a reward. */
+function guestToken(req: Request): string | undefined {
+  return /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/.exec(req.get('authorization') ?? '')?.[1];
 }
 
 const storeClosed = (storeId: string, why?: string) =>
@@ -203,7 +217,7 @@ export function onlineRoutes(app: Express, orders: OnlineOrders, db: SqlDatabase
     handle({}, async (_input, req, res) => {
       const key = idempotencyKey(req);
       const body = parseBody(CreateBody, req.body);
-      const outcome = await charging(() => orders.create(body, key));
+      const outcome = await charging(() => orders.create(body, key, guestToken(req)));
       if (outcome.ok) {
         res.status(201).setHeader('Cache-Control', 'no-store');
         return outcome.order;
@@ -220,6 +234,10 @@ export function onlineRoutes(app: Express, orders: OnlineOrders, db: SqlDatabase
           );
         case 'store-closed':
           throw storeClosed(body.storeId, outcome.store.reason);
+        case 'sign-in-needed':
+          throw new AppError('unauthenticated', 'Sign in to spend your points on a reward', {
+            headers: { 'WWW-Authenticate': 'Bearer realm="pos-api"' },
+          });
         case 'invalid':
           throw new AppError('validation', 'Some items cannot be ordered like this', {
             errors: outcome.errors,

@@ -83,5 +83,16 @@ export const onlineSchema: SqlSchema = {
         ${outboxTableSql('online_outbox')}
       `,
     },
+    {
+      version: 2,
+      name: 'a loyalty reward spent on an order',
+      up: `
+        ALTER TABLE online_orders
+          ADD COLUMN discount_cents BIGINT NOT NULL DEFAULT 0 CHECK (discount_cents >= 0),
+          -- { rewardId, name, points } of a reward the guest spent on it; its points are held by
+          -- the loyalty service.
+          ADD COLUMN reward JSONB;
+      `,
+    },
   ],
 };

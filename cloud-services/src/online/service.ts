@@ -13,6 +13,7 @@ import { challengeRoutes, challengeUrl } from './challenge-routes.js';
 import { STORE_EVENT_STATUS, type StoreEventType } from './order-status.js';
 import { OnlineOrders, OUTBOX } from './orders.js';
 import { createOnlinePaymentProcessor, type OnlinePaymentProcessor } from './payments/index.js';
+import { LoyaltyRewards, type RewardHolder } from './rewards.js';
 import { onlineRoutes } from './routes.js';
 import { onlineSchema } from './schema.js';
 import { StoreDirectory } from './store-directory.js';
@@ -22,6 +23,10 @@ export const ONLINE_SERVICE = 'online';
 export interface OnlineServiceOptions {
   /** The sync service (stores and menus for guests); `SYNC_URL` otherwise. */
   syncUrl?: string;
+  /** The loyalty service (points held for a reward); `LOYALTY_URL` otherwise. */
+  loyaltyUrl?: string;
+  /** Instead of the loyalty service (tests). */
+  rewards?: RewardHolder;
   /** The card processor; from the environment otherwise (Stripe with `STRIPE_SECRET_KEY`). */
   processor?: OnlinePaymentProcessor;
   /** How often paid orders not yet received and pending refunds are looked at. */
@@ -42,6 +47,13 @@ export function startOnlineService(
   options: OnlineServiceOptions = {},
 ): Promise<StartedService> {
   const syncUrl = options.syncUrl ?? runtime.env.SYNC_URL ?? 'http://127.0.0.1:5009';
+  const rewards =
+    options.rewards ??
+    new LoyaltyRewards(
+      options.loyaltyUrl ??
+        runtime.env.LOYALTY_URL ??
+        `http://127.0.0.1:${runtime.env.LOYALTY_PORT ?? '5007'}`,
+    );
   const processor =
     options.processor ??
     createOnlinePaymentProcessor(runtime.env, runtime.logger, { challengeUrl });
@@ -51,6 +63,7 @@ export function startOnlineService(
       db,
       stores: new StoreDirectory(syncUrl),
       processor,
+      rewards,
       logger: runtime.logger,
       timeZone: runtime.env.STORE_TIME_ZONE ?? 'UTC',
       ...(options.clock ? { clock: options.clock } : {}),

@@ -55,6 +55,20 @@ export const OnlineOrderPaidV1 = z
     totalCents: PositiveCents,
     payment: OnlinePayment,
     placedAt: Timestamp,
+    /** A loyalty reward spent on the order: an amount off, priced by the hub the same way. */
+    discount: z
+      .object({
+        kind: z.literal('amount'),
+        amountCents: PositiveCents,
+        reason: z.string().trim().min(1).max(200),
+      })
+      .strict()
+      .optional(),
+    /** The reward and the points it cost the guest. */
+    reward: z
+      .object({ rewardId: z.string().regex(/^[a-z0-9-]{1,64}$/), points: z.number().int().min(0) })
+      .strict()
+      .optional(),
   })
   .refine((o) => o.orderType !== 'dine-in' || o.tableId !== undefined, {
     path: ['tableId'],

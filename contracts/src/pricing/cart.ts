@@ -69,6 +69,11 @@ export interface PriceCartOptions {
   timeZone: string;
   /** Items 86'd at the store (the hub's availability overlay as last synced). */
   unavailableItemIds?: Iterable<string> | undefined;
+  /**
+   * An amount off the whole order (a loyalty reward), priced as the hub prices an order
+   * discount: shared over the lines, never more than they come to.
+   */
+  orderDiscount?: { kind: 'amount'; amountCents: number; reason: string } | undefined;
 }
 
 /** A cart line as the store prices it. */
@@ -95,6 +100,8 @@ export type CartPricing =
       currency: Currency;
       lines: PricedCartLine[];
       subtotalCents: Cents;
+      /** The order discount as it applied (0 without one). */
+      discountCents: Cents;
       taxCents: Cents;
       totalCents: Cents;
     }
@@ -144,6 +151,7 @@ export function priceCart(
       taxRateBasisPoints: l.taxRateBasisPoints,
       taxInclusive: l.taxInclusive,
     })),
+    orderDiscount: options.orderDiscount,
   });
   const lines = resolved.lines.map((l, i): PricedCartLine => {
     const figures = priced.lines[i];
@@ -168,6 +176,7 @@ export function priceCart(
     currency: menu.currency,
     lines,
     subtotalCents: priced.subtotalCents,
+    discountCents: priced.discountCents,
     taxCents: priced.taxCents,
     totalCents: priced.totalCents,
   };

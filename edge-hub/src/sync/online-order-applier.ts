@@ -73,6 +73,7 @@ async function intakeOf(orders: OrderService, paid: OnlineOrderPaidV1): Promise<
     type: paid.orderType,
     ...(paid.tableId ? { tableId: paid.tableId } : {}),
     ...(Object.keys(paid.customer).length > 0 ? { customer: paid.customer } : {}),
+    ...(paid.discount ? { discount: paid.discount } : {}),
     items: paid.items.map((i) => ({
       menuItemId: i.menuItemId,
       ...(i.variantId ? { variantId: i.variantId } : {}),

@@ -81,10 +81,18 @@ const soda: CartLineInput = { menuItemId: 'drink-ginger-beer', modifierIds: [], 
 function paidOrder(items: CartLineInput[], extra: Record<string, unknown> = {}) {
   const menu = moduleOf<MenuModule>(t, 'menu').service().current();
   const orderType = (extra.orderType as 'pickup' | 'dine-in' | undefined) ?? 'pickup';
+  const discount = extra.discount as
+    | { kind: 'amount'; amountCents: number; reason: string }
+    | undefined;
   const priced = priceCart(
     menu,
     { orderType, items },
-    { at: Date.now(), timeZone: 'America/Chicago', unavailableItemIds: [] },
+    {
+      at: Date.now(),
+      timeZone: 'America/Chicago',
+      unavailableItemIds: [],
+      orderDiscount: discount,
+    },
   );
   if (!priced.ok) throw new Error(`cart not priced: ${JSON.stringify(priced.errors)}`);
   return {
@@ -208,6 +216,24 @@ describe('an online order from the feed', () => {
     expect(online.count).toBeGreaterThanOrEqual(1);
     expect(online.amountCents).toBeGreaterThanOrEqual(paid.totalCents);
     expect(x.body.cashDrawer).toMatchObject({ openingFloatCents: 20_000, expectedCents: 20_000 });
+  });
+
+  it('takes a loyalty reward as the same amount off, priced as the cloud priced it', async () => {
+    const discount = { kind: 'amount', amountCents: 500, reason: 'Reward: $5 off' } as const;
+    const paid = paidOrder([burger, soda], {
+      discount,
+      reward: { rewardId: 'five-off', points: 50 },
+    });
+    const full = paidOrder([burger, soda]);
+    expect(paid.totalCents).toBeLessThan(full.totalCents);
+    await apply(paid);
+    await waitPaid(paid.orderId);
+    const order = (await orderOf(paid.orderId)).body;
+    expect(order).toMatchObject({
+      totalCents: paid.totalCents,
+      discount: { kind: 'amount', amountCents: 500, reason: 'Reward: $5 off' },
+      paymentStatus: 'PAID',
+    });
   });
 
   it('takes a dine-in order to its table', async () => {
