@@ -72,6 +72,8 @@ export function el(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else if (k === 'value') node.value = v;
     else if (k === 'checked') node.checked = Boolean(v);
+    // Through the style object: the page's CSP refuses inline style attributes.
+    else if (k === 'style') node.style.cssText = v;
     else node.setAttribute(k, v === true ? '' : v);
   }
   for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) node.append(c);

@@ -98,16 +98,13 @@ describe('manager portal', () => {
     await page.click('[data-save="burger"]');
     await page.click('[data-testid="publish"]');
     await page.waitForSelector('[data-version="2"]');
-    const v2 = await fetch(`${cloud.urls.gateway}/api/v1/menu/versions/2`);
-    expect(((await v2.json()) as { items: { priceCents: number }[] }).items[0]?.priceCents).toBe(
-      1700,
-    );
-    const v1 = await fetch(`${cloud.urls.gateway}/api/v1/menu/versions/1`);
-    expect(((await v1.json()) as { items: { priceCents: number }[] }).items[0]?.priceCents).toBe(
-      1650,
-    );
-    // The draft is for managers only.
+    const v2 = await asOwner<{ items: { priceCents: number }[] }>('GET', '/api/v1/menu/versions/2');
+    expect(v2.items[0]?.priceCents).toBe(1700);
+    const v1 = await asOwner<{ items: { priceCents: number }[] }>('GET', '/api/v1/menu/versions/1');
+    expect(v1.items[0]?.priceCents).toBe(1650);
+    // The draft and the published history are for managers only.
     expect((await fetch(`${cloud.urls.gateway}/api/v1/menu/draft`)).status).toBe(401);
+    expect((await fetch(`${cloud.urls.gateway}/api/v1/menu/versions/1`)).status).toBe(401);
     await page.close();
   });
 

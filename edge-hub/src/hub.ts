@@ -55,6 +55,8 @@ export interface Hub {
   logger: Logger;
   broker: EdgeBroker;
   http: RunningServer;
+  /** The HTTP app, so that tests can read every route it really registers. */
+  app: Express;
   url: string;
   mqttUrl: string;
   sessions: HubSessions;
@@ -160,7 +162,18 @@ export async function startHub(
     for (const off of detach) closers.push(off);
     const url = `http://${loopbackFor(config.http.host)}:${http.port}`;
     logger.info({ url, mqtt: mqttUrl, storeId: config.storeId }, 'hub started');
-    return { config, logger, broker, http, url, mqttUrl, sessions, routes, stop: stopAll };
+    return {
+      config,
+      logger,
+      broker,
+      http,
+      app: service.app,
+      url,
+      mqttUrl,
+      sessions,
+      routes,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '@pos/kit';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 
 /** A built web app in the repository (`{workspace}/dist`), beside the sources or the hub bundle. */
 export function findAppDir(workspace: string): string | undefined {
@@ -15,18 +15,48 @@ export function findAppDir(workspace: string): string | undefined {
 }
 
 /**
+ * The screens load only their own built files and talk only to this hub (HTTP, the MQTT and
+ * socket.io WebSockets): a script slipped in through a menu or a guest's name could not send a
+ * staff token elsewhere. No framing (a tablet's browser tricked into pressing Pay), no content
+ * sniffing, no referrer.
+ */
+export const APP_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' https: data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+const appHeaders: RequestHandler = (_req, res, next) => {
+  for (const [name, value] of Object.entries(APP_HEADERS)) res.setHeader(name, value);
+  next();
+};
+
+/**
  * Serve a built web app at `path` (files cached for a day, except `index.html`, so a new build
  * reaches every screen on its next load). Without a build, a clear 503 says how to make one.
  */
 export function serveApp(app: Express, path: string, dir: string | undefined, build: string): void {
   if (!dir) {
-    app.use(path, (_req, _res, next) =>
+    app.use(path, appHeaders, (_req, _res, next) =>
       next(new AppError('unavailable', `The app at ${path} is not built; run ${build}`)),
     );
     return;
   }
   app.use(
     path,
+    appHeaders,
     express.static(dir, {
       index: 'index.html',
       maxAge: '1d',

@@ -384,7 +384,7 @@ function ticketHtml(t: TicketView, index: number): string {
     ${t.status === 'cancelled' ? `<div class="banner">CANCELLED${t.cancelReason ? `: ${escapeHtml(t.cancelReason)}` : ''}</div>` : ''}
     ${tags ? `<div class="tags">${tags}</div>` : ''}${progress}
     <ul class="items">${items}</ul>
-    <div class="actions"><span style="display:none">${index + 1}</span>${action}</div>
+    <div class="actions"><span hidden>${index + 1}</span>${action}</div>
   </article>`;
 }
 

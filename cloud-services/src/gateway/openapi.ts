@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { inlineHash, withSecurityHeaders } from './page-headers.js';
 import { type GatewayRoute, routeFor, UPSTREAMS, type UpstreamName } from './routes.js';
 
 type Json = Record<string, unknown>;
@@ -20,7 +21,7 @@ export function openApiRoutes(
       cached = { at: Date.now(), doc: await merge(upstreams, routes) };
     res.json(cached.doc);
   });
-  app.get('/api/v1/docs', (_req, res) => {
+  app.get('/api/v1/docs', withSecurityHeaders(DOCS_PAGE_CSP), (_req, res) => {
     res.type('html').send(DOCS_PAGE);
   });
 }
@@ -99,3 +100,14 @@ fetch('/api/v1/openapi.json').then(r=>r.json()).then(doc=>{
   document.getElementById('ops').append(...rows);
 });
 </script></body></html>`;
+
+/** The docs page is one file: its own inline script and style (by hash), and the document. */
+const DOCS_PAGE_CSP = {
+  'default-src': "'none'",
+  'script-src': inlineHash(/<script>([\s\S]*?)<\/script>/.exec(DOCS_PAGE)?.[1] ?? ''),
+  'style-src': inlineHash(/<style>([\s\S]*?)<\/style>/.exec(DOCS_PAGE)?.[1] ?? ''),
+  'connect-src': "'self'",
+  'base-uri': "'none'",
+  'form-action': "'none'",
+  'frame-ancestors': "'none'",
+};

@@ -1,8 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
+import { SAME_ORIGIN_APP, withSecurityHeaders } from './page-headers.js';
 
-/** The manager portal's page and script, at `/portal/` on the gateway (no build step). */
+/**
+ * The manager portal's page and script, at `/portal/` on the gateway (no build step). It loads
+ * only its own files and talks only to this gateway: a script injected through a menu name could
+ * not send an owner's token anywhere else.
+ */
 export function portalRoutes(app: Express): void {
   const dir = fileURLToPath(new URL('../../portal/', import.meta.url));
-  app.use('/portal', express.static(dir, { index: 'index.html', maxAge: 0 }));
+  app.use(
+    '/portal',
+    withSecurityHeaders(SAME_ORIGIN_APP),
+    express.static(dir, { index: 'index.html', maxAge: 0 }),
+  );
 }

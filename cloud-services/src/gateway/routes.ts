@@ -38,6 +38,10 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   { prefix: '/api/v1/menu', upstream: 'menu', read: 'public', write: MANAGERS },
   // The draft is work in progress: only managers see it.
   { prefix: '/api/v1/menu/draft', upstream: 'menu', read: MANAGERS, write: MANAGERS },
+  // The published history (who published, what changed) and each store's own prices are the
+  // managers' tools; guests read the current menu (and online ordering its store's prices).
+  { prefix: '/api/v1/menu/versions', upstream: 'menu', read: MANAGERS, write: MANAGERS },
+  { prefix: '/api/v1/menu/price-overrides', upstream: 'menu', read: MANAGERS, write: MANAGERS },
   { prefix: '/api/v1/loyalty', upstream: 'loyalty', read: 'signed-in', write: 'signed-in' },
   // Accounts are found and opened by staff at the counter; a guest never looks one up.
   { prefix: '/api/v1/loyalty/accounts', upstream: 'loyalty', read: STAFF, write: STAFF },

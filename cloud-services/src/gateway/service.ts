@@ -7,6 +7,7 @@ import { CircuitBreaker } from './breaker.js';
 import { gatewayGuard, type RateLimits, SEED_RATE_LIMITS } from './guard.js';
 import { openApiRoutes } from './openapi.js';
 import { orderAppRoutes } from './order-app.js';
+import { LOCKED_DOWN, withSecurityHeaders } from './page-headers.js';
 import { portalRoutes } from './portal.js';
 import { gatewayProxy } from './proxy.js';
 import { MemoryCounter, type RateCounter, RedisCounter } from './rate-limit.js';
@@ -68,6 +69,8 @@ export async function startGateway(
     logger: runtime.logger,
     readiness,
     before: [
+      // Every answer, proxied or not; the pages below set what they need instead.
+      withSecurityHeaders(LOCKED_DOWN),
       gatewayGuard({ routes, jwks, counter, limits: options.limits ?? SEED_RATE_LIMITS }),
       gatewayProxy({ routes, upstreams, agent, breakers, timeoutMs: options.timeoutMs ?? 10_000 }),
     ],
