@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, describe, hasToken, setToken, whenSignedOut } from './api.js';
+import { api, describe, hasToken, hubNow, setToken, whenSignedOut } from './api.js';
 import { usePoll } from './hooks.js';
 import { OrderScreen } from './OrderScreen.js';
 import { OrdersScreen, ShiftScreen, TablesScreen } from './screens.js';
@@ -112,9 +112,9 @@ interface SyncStatus {
   lastError?: string;
 }
 
-/** "3 min ago" from an ISO time. */
+/** "3 min ago" from an ISO time of the hub's, by the hub's clock. */
 function since(iso: string): string {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  const s = Math.max(0, Math.round((hubNow() - Date.parse(iso)) / 1000));
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min ago`;

@@ -28,6 +28,19 @@ export class HubUnreachable extends Error {
 }
 
 let token = localStorage.getItem('pos.token') ?? '';
+
+/**
+ * How far the hub's clock is ahead of this screen's, from the `Date` of its answers, so that
+ * ages shown here ("3 s ago") are the hub's even on a device whose clock is wrong. The header
+ * has whole seconds, so half a second is added to centre the estimate.
+ */
+let hubOffsetMs = 0;
+
+/** Now, by the hub's clock. */
+export function hubNow(): number {
+  return Date.now() + hubOffsetMs;
+}
+
 let onSignedOut: () => void = () => {};
 
 export function setToken(next: string): void {
@@ -65,6 +78,8 @@ export async function api<T = unknown>(
   } catch {
     throw new HubUnreachable();
   }
+  const hubDate = Date.parse(res.headers.get('date') ?? '');
+  if (Number.isFinite(hubDate)) hubOffsetMs = hubDate + 500 - Date.now();
   if (res.status === 304) return { status: 304, body: undefined as T, etag: options.etag ?? null };
   const text = await res.text();
   let parsed: unknown;

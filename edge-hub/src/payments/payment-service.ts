@@ -119,6 +119,8 @@ const DECLINE_TEXT: Record<string, string> = {
 export class PaymentService {
   /** Orders with a payment under way: a second one racing it is refused. */
   readonly #busy = new Set<string>();
+  /** Payments being taken right now, by ID: a retry of one waits for its outcome. */
+  readonly #taking = new Map<string, Promise<PaymentRow>>();
 
   constructor(private readonly d: PaymentDeps) {}
 
@@ -179,6 +181,13 @@ export class PaymentService {
       if (existing.fingerprint !== fingerprint || existing.orderId !== input.orderId) {
         throw new AppError('conflict', 'A payment with this id already exists for something else');
       }
+      // The terminal lost the answer while the card was still being read and sent the payment
+      // again: it gets the outcome once there is one, never "pending" taken for an approval.
+      const taking = this.#taking.get(paymentId);
+      if (taking) {
+        await taking.catch(() => undefined);
+        return { payment: this.d.rows.payment(paymentId) ?? existing, created: false };
+      }
       return { payment: existing, created: false };
     }
     if (this.#busy.has(input.orderId)) {
@@ -200,9 +209,12 @@ export class PaymentService {
       );
       if (input.tender === 'cash')
         return { payment: await this.#cash(payment, order, input), created: true };
-      return { payment: await this.#card(payment, order, input, actor), created: true };
+      const taking = this.#card(payment, order, input, actor);
+      this.#taking.set(paymentId, taking);
+      return { payment: await taking, created: true };
     } finally {
       this.#busy.delete(input.orderId);
+      this.#taking.delete(paymentId);
     }
   }
 

@@ -236,6 +236,20 @@ describe('bad input', () => {
     expect(list.body.payments).toHaveLength(1);
     expect(list.body.balanceCents).toBe(o.totalCents);
   });
+
+  it('a card payment sent again while its card is read gets its outcome, never "pending"', async () => {
+    const o = await order();
+    reader.presentCard('4000000000007775'); // the processor never answers: the collect waits
+    const paymentId = uuidv7();
+    const first = pay({ paymentId, orderId: o.id, tender: 'card' });
+    await eventually(() => reader.status().state === 'processing');
+    // The terminal lost the first answer and sends the same payment under a new key.
+    const again = await pay({ paymentId, orderId: o.id, tender: 'card' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: paymentId, status: 'failed' });
+    expect((await first).body).toMatchObject({ id: paymentId, status: 'failed' });
+    expect(reader.status().state).toBe('idle');
+  });
 });
 
 describe('card', () => {

@@ -1,4 +1,5 @@
 import type { Logger } from '@pos/kit';
+import { isDiskFull } from '@pos/kit/sqlite/db';
 import type { PrinterTransport } from '../transports/transport.js';
 import type { PrintJob, PrintStore } from './print-store.js';
 
@@ -73,6 +74,8 @@ interface Worker {
   kicked: boolean;
   /** When the printer last reported itself ready (status checks are not repeated per job). */
   readyAt: number;
+  /** Rounds in a row that could not be saved because storage is full. */
+  storageFull: number;
 }
 
 /**
@@ -112,6 +115,7 @@ export class PrintQueue {
         running: null,
         kicked: false,
         readyAt: 0,
+        storageFull: 0,
       });
     }
   }
@@ -219,7 +223,17 @@ export class PrintQueue {
         continue;
       }
       if (this.#failover(w, job)) continue;
-      await this.#attempt(w, job);
+      try {
+        await this.#attempt(w, job);
+        w.storageFull = 0;
+      } catch (err) {
+        // The job's retry could not be written (storage full): the job stays at the head of
+        // the queue and is tried again after a pause, instead of the loop dying with the hub.
+        if (!isDiskFull(err)) throw err;
+        if (w.storageFull++ === 0)
+          this.#log.error({ err, printer: w.config.id }, 'print queue cannot save: storage full');
+        await this.#sleep(w, this.#backoff(w.storageFull));
+      }
     }
   }
 
@@ -254,10 +268,33 @@ export class PrintQueue {
       );
     }
     const now = this.#clock();
-    this.store.markPrinted(job.id, now, w.config.id);
+    await this.#recordPrinted(w, job, now);
     w.lastPrintedAt = now;
     w.lastError = null;
     this.#set(w, 'printing');
+  }
+
+  /**
+   * The printer has the job, so it must never be sent again: when storage is full the mark is
+   * retried until it is saved. Only a stop in the meantime leaves it unmarked (it prints again
+   * after the restart, which is the one duplicate a raw TCP printer cannot rule out).
+   */
+  async #recordPrinted(w: Worker, job: PrintJob, now: number): Promise<void> {
+    for (let attempt = 0; this.#running; attempt++) {
+      try {
+        this.store.markPrinted(job.id, now, w.config.id);
+        return;
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        if (attempt === 0) {
+          this.#log.error(
+            { err, printer: w.config.id, job: job.id },
+            'printed job not recorded yet: storage full',
+          );
+        }
+        await this.#sleep(w, this.#backoff(attempt));
+      }
+    }
   }
 
   #failed(w: Worker, job: PrintJob, state: PrinterStateName, error: string): void {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isDiskFull } from './db.js';
 import type { StoredEnvelope } from './envelope.js';
 import type { Outbox } from './outbox.js';
 
@@ -157,10 +158,10 @@ export class OutboxRelay {
   acknowledge(consumer: string, eventIds: readonly string[]): number {
     if (eventIds.length === 0) return 0;
     let removed = 0;
-    this.#bookkeeping(() => {
+    const saved = this.#bookkeeping(() => {
       for (const id of eventIds) removed += this.#sql.acknowledge.run(id, consumer).changes;
     });
-    return removed;
+    return saved ? removed : 0;
   }
 
   stats(): RelayStats {
@@ -195,9 +196,16 @@ export class OutboxRelay {
     while (published < results.length && results[published]?.status === 'fulfilled') published++;
     if (published > 0) {
       const now = this.#clock();
-      this.#bookkeeping(() => {
+      const marked = this.#bookkeeping(() => {
         for (const row of rows.slice(0, published)) this.#sql.mark.run(now, row.seq);
       });
+      // Sent but not marked (storage full): they are sent again on a later round, which the
+      // inboxes absorb, rather than straight away in a loop.
+      if (!marked) {
+        this.#failures += 1;
+        setTimeout(() => this.notify(), Math.min(5_000, 50 * this.#failures)).unref();
+        return 0;
+      }
     }
     if (published < rows.length) {
       const failed = results[published] as PromiseRejectedResult;
@@ -241,18 +249,25 @@ export class OutboxRelay {
    * Relay bookkeeping (published marks, acknowledgements, pruning) is committed without its
    * own disk sync even where the data needs `synchronous=FULL`: losing it in a power cut only
    * means an event is published again, and consumers' inboxes make that harmless. The next
-   * synced commit on the file makes it durable anyway.
+   * synced commit on the file makes it durable anyway. For the same reason a full disk only
+   * postpones it: false when it could not be saved, never a throw into the bus callback that
+   * acknowledged (that would take the whole hub down while it can still answer).
    */
-  #bookkeeping(fn: () => unknown): void {
+  #bookkeeping(fn: () => unknown): boolean {
     const db = this.#outbox.db;
     if (db.inTransaction) {
       fn();
-      return;
+      return true;
     }
     const level = db.pragma('synchronous', { simple: true }) as number;
     if (level > 1) db.pragma('synchronous = NORMAL');
     try {
       db.transaction(fn)();
+      return true;
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.#log.warn({ err }, 'outbox bookkeeping postponed: storage full');
+      return false;
     } finally {
       if (level > 1) db.pragma(`synchronous = ${level}`);
     }
