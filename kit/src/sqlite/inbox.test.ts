@@ -20,19 +20,28 @@ const event = (n: number): StoredEnvelope =>
     Payload: { n },
   }) as StoredEnvelope;
 
-function consumer(name: string, durable: () => Promise<void>) {
+function consumer(
+  name: string,
+  durable: () => Promise<void>,
+  handle: (n: number) => void = () => {},
+) {
   const db = openSqlite({ path: join(dir, `${name}.db`), schemas: [inboxSchema] });
   const applied: number[] = [];
   const acked: string[] = [];
+  const inbox = new Inbox(db, name);
   const c = new InboxConsumer<StoredEnvelope>({
-    inbox: new Inbox(db, name),
+    inbox,
     logger: createLogger({ service: 'test', level: 'silent' }),
     parse: (raw) => ({ ok: true, event: raw as StoredEnvelope }),
-    handle: (e) => applied.push((e as unknown as { Payload: { n: number } }).Payload.n),
+    handle: (e) => {
+      const n = (e as unknown as { Payload: { n: number } }).Payload.n;
+      handle(n);
+      applied.push(n);
+    },
     acknowledge: (ids) => acked.push(...ids),
     durable,
   });
-  return { c, applied, acked, db };
+  return { c, applied, acked, db, dead: () => inbox.deadLetters() };
 }
 
 const bytes = (e: StoredEnvelope) => Buffer.from(JSON.stringify(e));
@@ -70,5 +79,28 @@ describe('InboxConsumer', () => {
     await c.whenIdle();
     expect(applied).toEqual([1, 2]);
     expect(acked.sort()).toEqual([event(1).EventId, event(2).EventId].sort());
+  });
+
+  it('leaves an event it cannot store on a full disk unacknowledged, not dead, until there is room', async () => {
+    let full = true;
+    const { c, applied, acked, dead } = consumer(
+      'full',
+      () => Promise.resolve(),
+      () => {
+        if (full)
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      },
+    );
+    c.receive(bytes(event(1)));
+    await c.whenIdle();
+    expect(applied).toEqual([]);
+    expect(acked).toEqual([]);
+    expect(dead()).toEqual([]);
+    full = false;
+    c.receive(bytes(event(1))); // published again by the producer
+    await c.whenIdle();
+    expect(applied).toEqual([1]);
+    expect(acked).toEqual([event(1).EventId]);
+    expect(dead()).toEqual([]);
   });
 });

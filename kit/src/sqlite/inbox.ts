@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Schema, SqliteDatabase } from './db.js';
+import { isDiskFull } from './db.js';
 import type { StoredEnvelope } from './envelope.js';
 
 /**
@@ -262,6 +263,9 @@ export class InboxConsumer<E extends StoredEnvelope> {
         this.#applied(event, this.#o.inbox.apply(event, this.#o.handle));
         return;
       } catch (err) {
+        // A full disk is not the event's fault: it is not acknowledged and comes back once
+        // there is room, rather than ending in the dead letters (a kitchen ticket never printed).
+        if (isDiskFull(err)) throw err;
         if (attempt >= this.#max) {
           const reason = err instanceof Error ? err.message : String(err);
           this.#reject(raw, `handler failed: ${reason}`, event.EventId, event.EventType, attempt);
