@@ -18,7 +18,7 @@ import { onCleanup, runBenchmark } from './lib/cleanup.js';
 import { HttpClient } from './lib/http.js';
 import { startHub } from './lib/hub.js';
 import { startNullPrinter } from './lib/null-printer.js';
-import { newOrderRequest, signIn, stockForOrders } from './lib/pos-api.js';
+import { newOrderRequest, signIn, stockForOrders, tokenOf } from './lib/pos-api.js';
 import { machine, printResult, printTable, progress, target } from './lib/report.js';
 import { LatencySamples, summarize } from './lib/stats.js';
 
@@ -39,7 +39,10 @@ class Screens {
   readonly watching = new Map<string, Delivery>();
   #ready = 0;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
 
   async add(count: number): Promise<void> {
     const before = this.#ready;
@@ -49,6 +52,7 @@ class Screens {
         path: '/ws/kitchen-orders',
         transports: ['websocket'],
         forceNew: true,
+        auth: { token: this.token },
       });
       socket.on('connect', () => socket.emit('subscribe', { station }));
       socket.once('state', () => {
@@ -174,7 +178,7 @@ async function main(): Promise<number> {
   for (let n = 16; n <= maxScreens; n *= 2) ramp.push(n);
   await stockForOrders(client, Math.ceil(rate * (seconds + step * ramp.length) * 1.2) + 100);
 
-  const screens = new Screens(hub.url);
+  const screens = new Screens(hub.url, tokenOf(client));
   onCleanup(() => screens.close());
   await screens.add(8);
   progress('8 screens', `${rate} orders/s for ${seconds} s`);

@@ -25,7 +25,7 @@ import { onCleanup, runBenchmark } from './lib/cleanup.js';
 import { HttpClient } from './lib/http.js';
 import { startHub } from './lib/hub.js';
 import { startNullPrinter } from './lib/null-printer.js';
-import { signIn, stockForOrders } from './lib/pos-api.js';
+import { signIn, stockForOrders, tokenOf } from './lib/pos-api.js';
 import { machine, positiveInt, printResult, printTable, progress, target } from './lib/report.js';
 import { histogram, LatencySamples, summarize } from './lib/stats.js';
 
@@ -141,7 +141,11 @@ async function main(): Promise<number> {
 
   // The grill's screen.
   const shown = new Map<string, (at: number) => void>();
-  const screen = io(hub.url, { path: '/ws/kitchen-orders', transports: ['websocket'] });
+  const screen = io(hub.url, {
+    path: '/ws/kitchen-orders',
+    transports: ['websocket'],
+    auth: { token: tokenOf(client) },
+  });
   onCleanup(() => void screen.close());
   screen.on('connect', () => screen.emit('subscribe', { station: 'grill' }));
   const onTickets = (tickets: { orderId: string }[]) => {

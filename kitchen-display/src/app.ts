@@ -222,7 +222,16 @@ function connect(): void {
   socket?.close();
   state.tickets.clear();
   state.version = -1;
-  socket = io({ path: '/ws/kitchen-orders', transports: ['websocket'] });
+  // The session token goes in the handshake, read again on each reconnect.
+  socket = io({
+    path: '/ws/kitchen-orders',
+    transports: ['websocket'],
+    auth: (cb) => cb({ token: state.token }),
+  });
+  socket.on('connect_error', (err) => {
+    // The hub does not know this session any more (signed out, or another hub): sign in again.
+    if (err.message === 'sign in to watch the kitchen') signOut();
+  });
   socket.on('connect', () => {
     state.connected = true;
     socket?.emit('subscribe', { station: state.station });

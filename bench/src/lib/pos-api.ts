@@ -35,6 +35,11 @@ export async function signIn(client: HttpClient, pin = MANAGER_PIN): Promise<voi
   client.headers.authorization = `Bearer ${token}`;
 }
 
+/** The staff session token a signed-in client sends (a kitchen screen's handshake needs it). */
+export function tokenOf(client: HttpClient): string {
+  return String(client.headers.authorization ?? '').replace(/^Bearer /, '');
+}
+
 /** The request that places one new takeout order (fresh UUID each call). */
 export function newOrderRequest(items: readonly object[] = DEMO_ORDER_ITEMS): RequestOptions {
   // Terminals make time-ordered (v7) order IDs; so does the benchmark.

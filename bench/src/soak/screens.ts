@@ -7,6 +7,7 @@
  * that comes back with an ADD-ON is open again and is bumped again.
  */
 import { io, type Socket } from 'socket.io-client';
+import { tokenOf } from '../lib/pos-api.js';
 import type { StaffClient } from './ops.js';
 
 interface TicketView {
@@ -46,6 +47,8 @@ class Screen {
       path: '/ws/kitchen-orders',
       transports: ['websocket'],
       forceNew: true,
+      // The cook's session, read again on each reconnect (it is renewed on a 401).
+      auth: (cb) => cb({ token: tokenOf(kitchen.cook) }),
     });
     this.socket.on('connect', () => {
       this.#version = -1;

@@ -259,7 +259,8 @@ async function hubFlow(): Promise<void> {
   const socket = io(hub, {
     path: '/ws/kitchen-orders',
     transports: ['websocket'],
-    extraHeaders: { authorization: `Bearer ${tokens.cook}`, cookie: COOKIE },
+    auth: { token: tokens.cook },
+    extraHeaders: { cookie: COOKIE },
   });
   const state = await new Promise<unknown>((resolve, reject) => {
     socket.on('connect_error', reject);

@@ -11,7 +11,7 @@ import {
 } from '../testing/hub-harness.js';
 import type { TicketView } from './kds-service.js';
 import type { KdsModule } from './module.js';
-import { KDS_SOCKET_PATH, type KdsDelta } from './realtime.js';
+import { KDS_SOCKET_PATH, type KdsDelta, SCREEN_REFUSED } from './realtime.js';
 
 // The kitchen display through the real bus and socket.io: orders placed through the hub API
 // become station tickets and an expo view, bumps reach the order service, coursing holds and
@@ -40,8 +40,15 @@ class Screen {
   version = -1;
   states = 0;
 
-  constructor(readonly station: string) {
-    this.socket = io(t.hub.url, { path: KDS_SOCKET_PATH, transports: ['websocket'] });
+  constructor(
+    readonly station: string,
+    token = cook.token,
+  ) {
+    this.socket = io(t.hub.url, {
+      path: KDS_SOCKET_PATH,
+      transports: ['websocket'],
+      auth: { token },
+    });
     this.socket.on('connect', () => this.socket.emit('subscribe', { station }));
     this.socket.on('state', (s: { version: number; tickets: TicketView[] }) => {
       this.states += 1;
@@ -208,6 +215,31 @@ describe('kitchen display', () => {
     } finally {
       grill.close();
     }
+  });
+
+  it('lets only signed-in staff watch the kitchen', async () => {
+    const refusal = (token?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = io(t.hub.url, {
+          path: KDS_SOCKET_PATH,
+          transports: ['websocket'],
+          reconnection: false,
+          ...(token === undefined ? {} : { auth: { token } }),
+        });
+        socket.on('connect', () => {
+          socket.close();
+          reject(new Error('connected'));
+        });
+        socket.on('connect_error', (err) => {
+          socket.close();
+          resolve(err.message);
+        });
+      });
+    expect(await refusal()).toBe(SCREEN_REFUSED);
+    expect(await refusal('not-a-session')).toBe(SCREEN_REFUSED);
+    const screen = new Screen('grill');
+    await eventually(() => screen.states > 0);
+    screen.socket.close();
   });
 
   it('refuses bad requests and keeps running', async () => {

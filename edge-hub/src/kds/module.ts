@@ -1,6 +1,7 @@
 import type { EventType } from '@pos/contracts';
 import type { HubModule } from '../hub.js';
 import { ServiceStore } from '../service-store.js';
+import { hasRole } from '../staff/access.js';
 import { findAppDir, serveApp } from '../static-app.js';
 import type { StationThresholds } from './kds-model.js';
 import { KdsService } from './kds-service.js';
@@ -90,7 +91,16 @@ export function kdsModule(options: KdsModuleOptions): KdsModule {
           serveApp(app, '/kds', appDir, 'npm run build:kds');
         },
         attach(server) {
-          live = new KdsRealtime(server, svc, ctx.clock, ctx.logger.child({ part: 'screens' }));
+          live = new KdsRealtime(
+            server,
+            svc,
+            ctx.clock,
+            ctx.logger.child({ part: 'screens' }),
+            async (token) => {
+              const staff = await ctx.sessions.verify(token);
+              return Boolean(staff && (hasRole(staff, 'cook') || hasRole(staff, 'cashier')));
+            },
+          );
           return () => live?.close();
         },
         readiness: () => store.db.prepare('SELECT 1').get(),

@@ -21,8 +21,15 @@ export interface KdsDelta {
   allDay: ReturnType<KdsService['stationState']>['allDay'];
 }
 
+/** Whether a staff session token may watch the kitchen (a cook, or a cashier at the pass). */
+export type ScreenAuthorizer = (token: string) => Promise<boolean>;
+
+/** The reason a screen is refused; the kitchen display signs out on it. */
+export const SCREEN_REFUSED = 'sign in to watch the kitchen';
+
 /**
- * Screens connect with socket.io at `/ws/kitchen-orders` and `subscribe` to a station (or
+ * Screens connect with socket.io at `/ws/kitchen-orders`, with their staff session token in
+ * the handshake (`auth: { token }`, never in the address), and `subscribe` to a station (or
  * `expo`). On every (re)subscribe a screen gets the full current state with a version number,
  * then only deltas with higher versions; a screen that lost its connection resubscribes and
  * starts again from a full state, so it misses no ticket and shows none twice.
@@ -36,13 +43,28 @@ export class KdsRealtime {
     private readonly kds: KdsService,
     private readonly clock: () => number,
     private readonly logger: Logger,
+    authorize: ScreenAuthorizer,
   ) {
     this.io = new Server(server, {
       path: KDS_SOCKET_PATH,
       // Other upgrades on this server (MQTT over WebSocket at /mqtt) are not ours to close.
       destroyUpgrade: false,
       serveClient: false,
-      cors: { origin: true },
+    });
+    // The tickets are the same as over HTTP, so the same people may see them.
+    this.io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+        next(new Error(SCREEN_REFUSED));
+        return;
+      }
+      authorize(token).then(
+        (ok) => next(ok ? undefined : new Error(SCREEN_REFUSED)),
+        (err: unknown) => {
+          this.logger.warn({ err }, 'a kitchen screen could not be checked');
+          next(new Error(SCREEN_REFUSED));
+        },
+      );
     });
     this.io.on('connection', (socket) => {
       let station: string | undefined;
