@@ -49,6 +49,8 @@ async function privateVhost(): Promise<{ url: string; drop(): Promise<void> }> {
 
 export interface CloudProcess {
   urls: { gateway: string; sync: string };
+  /** Every service's own address (`auth`, `menu`, … `gateway`), for `/health` and `/ready`. */
+  serviceUrls: Record<string, string>;
   /** The owner's access token (15 min), signed in through the gateway. */
   owner: string;
   /** Run SQL against one service's own database (PostgreSQL). */
@@ -63,6 +65,14 @@ export interface CloudProcess {
   dispose(): Promise<void>;
 }
 
+/** Where the cloud keeps its data, when not on the machine's shared servers. */
+export interface CloudBackends {
+  /** Makes each service's database (default: a fresh one on the shared PostgreSQL). */
+  createDatabase?: () => Promise<TestDatabase>;
+  /** A broker of the caller's own, used as it is (default: a fresh virtual host on the shared one). */
+  amqpUrl?: string;
+}
+
 /**
  * The cloud as it is deployed: every service in one child process (`cloud-services/src/main.ts`)
  * on real PostgreSQL (a fresh database per service) and RabbitMQ (a fresh virtual host).
@@ -70,11 +80,14 @@ export interface CloudProcess {
 export async function startCloudProcess(
   owner: { email: string; password: string },
   extraEnv: Record<string, string> = {},
+  backends: CloudBackends = {},
 ): Promise<CloudProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pos-guarantee-cloud-'));
+  const createDatabase = backends.createDatabase ?? (() => createTestDatabase('pos_guarantee'));
+  const amqpUrl = backends.amqpUrl;
   const [databases, vhost, ports] = await Promise.all([
-    Promise.all(DATABASES.map(() => createTestDatabase('pos_guarantee'))),
-    privateVhost(),
+    Promise.all(DATABASES.map(() => createDatabase())),
+    amqpUrl ? { url: amqpUrl, drop: async () => {} } : privateVhost(),
     freePorts(PORTS.length),
   ]);
   const byService = new Map<DatabaseService, TestDatabase>(
@@ -158,6 +171,9 @@ export async function startCloudProcess(
 
   return {
     urls,
+    serviceUrls: Object.fromEntries(
+      PORTS.map((name) => [name.toLowerCase(), `http://127.0.0.1:${env[`${name}_PORT`]}`]),
+    ),
     owner: token,
     sql: async <T>(service: DatabaseService, text: string, params: unknown[] = []) => {
       let pool = pools.get(service);

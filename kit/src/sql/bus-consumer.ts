@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BusDelivery, CloudBus } from './bus.js';
 import type { SqlDatabase, SqlExecutor } from './database.js';
@@ -86,6 +87,8 @@ export class BusConsumer<E extends ParsedEvent> {
   #timer: NodeJS.Timeout | undefined;
   #replaying: Promise<void> | undefined;
   readonly #attempts = new Map<string, number>();
+  /** Tries of an event that met its database (or a service it needs) unavailable. */
+  readonly #waits = new Map<string, number>();
   applied = 0;
   duplicates = 0;
   deadLettered = 0;
@@ -138,7 +141,15 @@ export class BusConsumer<E extends ParsedEvent> {
   }
 
   async #receive(delivery: BusDelivery): Promise<void> {
-    const outcome = await this.#process(delivery.body.toString('utf8'));
+    let outcome: Outcome;
+    try {
+      outcome = await this.#process(delivery.body.toString('utf8'));
+    } catch (err) {
+      // Not even a dead letter could be written (the database is away): the message goes back
+      // to the queue, to be taken again once it may be.
+      this.o.logger.warn({ err: (err as Error).message }, 'event not handled; retrying');
+      outcome = { retry: 6 };
+    }
     if (typeof outcome === 'string') delivery.ack();
     else setTimeout(() => delivery.requeue(), backoffMs(outcome.retry));
   }
@@ -185,8 +196,21 @@ export class BusConsumer<E extends ParsedEvent> {
       if (applied) this.applied += 1;
       else this.duplicates += 1;
       this.#attempts.delete(event.EventId);
+      this.#waits.delete(event.EventId);
       return applied ? 'applied' : 'duplicate';
     } catch (err) {
+      if (err instanceof AppError && err.code === 'unavailable') {
+        // The database restarting or a service it needs away is no fault of the event: it is
+        // tried again, with backoff, for as long as that lasts, and never dead-lettered for it.
+        const waits = (this.#waits.get(event.EventId) ?? 0) + 1;
+        this.#waits.set(event.EventId, waits);
+        if (waits === 1)
+          this.o.logger.warn(
+            { err: err.message, eventId: event.EventId },
+            'event waits for its database; retrying',
+          );
+        return { retry: waits };
+      }
       const attempts = (this.#attempts.get(event.EventId) ?? 0) + 1;
       if (attempts >= (this.o.maxAttempts ?? 3)) {
         this.#attempts.delete(event.EventId);

@@ -38,16 +38,36 @@ export interface CloudBus {
   close(): Promise<void>;
 }
 
-/** RabbitMQ: one connection, a confirm channel for publishing and a channel per subscription. */
+/** A queue being consumed, and the channel currently consuming it (none while the broker is away). */
+interface AmqpSubscription {
+  queue: string;
+  bindings: readonly string[];
+  receive: (delivery: BusDelivery) => void;
+  channel: amqp.Channel | undefined;
+  ended: boolean;
+}
+
+/**
+ * RabbitMQ: one connection, a confirm channel for publishing and a channel per subscription.
+ * When the connection goes (the broker restarts, the network drops), publishing reconnects at
+ * its next try, and every subscription is taken up again on a new connection as soon as the
+ * broker takes one (tried every `resubscribeMs`), so consumers resume without a restart of the
+ * service. Messages delivered but not acknowledged when the channel went are delivered again
+ * by the broker; the consumer's inbox drops those it had already applied.
+ */
 export class AmqpBus implements CloudBus {
   readonly kind = 'amqp';
   #connection: Promise<amqp.ChannelModel> | undefined;
   #publisher: Promise<amqp.ConfirmChannel> | undefined;
   #closed = false;
+  readonly #subscriptions = new Set<AmqpSubscription>();
+  #resubscribe: NodeJS.Timeout | undefined;
+  #resubscribeFailing = false;
 
   constructor(
     private readonly url: string,
     private readonly logger?: Logger,
+    private readonly options: { resubscribeMs?: number } = {},
   ) {}
 
   async publish(messages: readonly BusMessage[]): Promise<void> {
@@ -82,30 +102,95 @@ export class AmqpBus implements CloudBus {
     bindings: readonly string[],
     receive: (delivery: BusDelivery) => void,
   ): Promise<() => Promise<void>> {
+    const subscription: AmqpSubscription = {
+      queue,
+      bindings,
+      receive,
+      channel: undefined,
+      ended: false,
+    };
+    // The first subscription must succeed here: the caller learns the broker is not up yet.
+    await this.#consume(subscription);
+    this.#subscriptions.add(subscription);
+    return async () => {
+      subscription.ended = true;
+      this.#subscriptions.delete(subscription);
+      await subscription.channel?.close().catch(() => {});
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#resubscribe);
+    const connection = await this.#connection?.catch(() => undefined);
+    await connection?.close().catch(() => {});
+  }
+
+  /** Declare the subscription's queue and bindings on a new channel and consume from it. */
+  async #consume(subscription: AmqpSubscription): Promise<void> {
+    const { queue } = subscription;
     const connection = await this.#open();
     const channel = await connection.createChannel();
     channel.on('error', (err: Error) =>
       this.logger?.warn({ err: err.message, queue }, 'RabbitMQ channel error'),
     );
-    await channel.assertExchange(CLOUD_EXCHANGE, 'topic', { durable: true });
-    await channel.assertQueue(queue, { durable: true });
-    for (const key of bindings) await channel.bindQueue(queue, CLOUD_EXCHANGE, key);
-    await channel.prefetch(16);
-    await channel.consume(queue, (message) => {
-      if (!message) return;
-      receive({
-        body: message.content,
-        ack: () => channel.ack(message),
-        requeue: () => channel.nack(message, false, true),
-      });
+    channel.on('close', () => {
+      if (subscription.channel === channel) subscription.channel = undefined;
+      if (!subscription.ended && !this.#closed) this.#resubscribeSoon();
     });
-    return () => channel.close().catch(() => {});
+    try {
+      await channel.assertExchange(CLOUD_EXCHANGE, 'topic', { durable: true });
+      await channel.assertQueue(queue, { durable: true });
+      for (const key of subscription.bindings) await channel.bindQueue(queue, CLOUD_EXCHANGE, key);
+      await channel.prefetch(16);
+      await channel.consume(queue, (message) => {
+        if (!message) return;
+        subscription.receive({
+          body: message.content,
+          // A channel that has gone since the delivery cannot settle it: the broker delivers
+          // the message again, and the inbox drops it if it was applied.
+          ack: () => settle(() => channel.ack(message)),
+          requeue: () => settle(() => channel.nack(message, false, true)),
+        });
+      });
+    } catch (err) {
+      await channel.close().catch(() => {});
+      throw err;
+    }
+    subscription.channel = channel;
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    const connection = await this.#connection?.catch(() => undefined);
-    await connection?.close().catch(() => {});
+  /** Take up every subscription that lost its channel, now and again until all have one. */
+  #resubscribeSoon(): void {
+    if (this.#resubscribe || this.#closed) return;
+    this.#resubscribe = setTimeout(() => {
+      void this.#resubscribeAll().finally(() => {
+        this.#resubscribe = undefined;
+        const waiting = [...this.#subscriptions].some((s) => !s.ended && !s.channel);
+        if (waiting) this.#resubscribeSoon();
+      });
+    }, this.options.resubscribeMs ?? 1_000);
+    this.#resubscribe.unref();
+  }
+
+  async #resubscribeAll(): Promise<void> {
+    for (const subscription of this.#subscriptions) {
+      if (subscription.ended || subscription.channel || this.#closed) continue;
+      try {
+        await this.#consume(subscription);
+        this.logger?.info({ queue: subscription.queue }, 'consuming from RabbitMQ again');
+      } catch (err) {
+        // Once per outage, not once per try.
+        if (!this.#resubscribeFailing)
+          this.logger?.warn(
+            { err: (err as Error).message, queue: subscription.queue },
+            'RabbitMQ away; consumers will resubscribe when it is back',
+          );
+        this.#resubscribeFailing = true;
+        return;
+      }
+    }
+    this.#resubscribeFailing = false;
   }
 
   #open(): Promise<amqp.ChannelModel> {
@@ -127,6 +212,15 @@ export class AmqpBus implements CloudBus {
       },
     );
     return this.#connection;
+  }
+}
+
+/** Acknowledge or requeue on a channel that may have closed meanwhile. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // The channel is gone; the broker redelivers what it had not had settled.
   }
 }
 

@@ -153,6 +153,13 @@ export class PgDatabase implements SqlDatabase {
     this.#check();
     const client = await faultAware(this.#pool.connect());
     let broken: Error | undefined;
+    // The server ending the connection between two statements (a restart, an administrator)
+    // is reported on the client itself, and an 'error' nobody listens for ends the process.
+    // Kept here instead: the next statement fails (a 503), and the client is not reused.
+    const lost = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', lost);
     const scoped = scopedExecutor(
       sqlExecutor(
         async (text, params) =>
@@ -163,9 +170,11 @@ export class PgDatabase implements SqlDatabase {
       ),
     );
     try {
-      await client.query('BEGIN');
+      // A connection lost at BEGIN or COMMIT is a 503 like one lost in between (a COMMIT whose
+      // answer was lost may have happened: callers retry with their idempotency keys).
+      await faultAware(client.query('BEGIN'));
       const result = await this.#guard.run(() => fn(scoped.tx));
-      await client.query('COMMIT');
+      await faultAware(client.query('COMMIT'));
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {
@@ -175,6 +184,7 @@ export class PgDatabase implements SqlDatabase {
       throw err;
     } finally {
       scoped.end();
+      client.off('error', lost);
       client.release(broken);
     }
   }
