@@ -168,9 +168,23 @@ describe('priceCart, worked by hand', () => {
         },
       ],
       subtotalCents: 4872,
+      discountCents: 0,
       taxCents: 426,
       totalCents: 5298,
     });
+  });
+
+  it('takes an amount off the whole order (a reward) before the tax added on top', () => {
+    // 4872 − 500 = 4372 taxed at 8.75 %: 382.55, rounded as priceOrder rounds.
+    const discounted = priceCart(
+      menu,
+      cart(burger({ modifierIds: ['rare', 'bacon', 'no-bun'], quantity: 3 })),
+      { ...options, orderDiscount: { kind: 'amount', amountCents: 500, reason: 'Reward: $5 off' } },
+    );
+    expect(discounted).toMatchObject({ ok: true, subtotalCents: 4872, discountCents: 500 });
+    if (!discounted.ok) return;
+    expect(discounted.totalCents).toBe(4872 - 500 + discounted.taxCents);
+    expect(discounted.taxCents).toBeLessThan(426);
   });
 
   it('prices an inclusive-tax variant with syrups: the tax is inside the price', () => {
