@@ -82,6 +82,8 @@ describe('EVENT_TYPES', () => {
         ),
         'auth.usercreated.v1',
         'auth.userrolechanged.v1',
+        // Beyond the seed: a code for a customer to prove their email.
+        'auth.emailverificationrequested.v1',
         // Beyond the seed: a store's whole roster, for its hub's offline sign-in.
         'auth.rosterchanged.v1',
         ...['sent', 'delivered', 'failed'].map((e) => `notification.${e}.v1`),

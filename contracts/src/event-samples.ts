@@ -380,6 +380,12 @@ export const EVENT_SAMPLES: WirePayloads = {
     organisationId: 'burger-co',
     storeIds: ['downtown'],
   },
+  'auth.emailverificationrequested.v1': {
+    userId: SAMPLE_IDS.cashier,
+    email: 'sam@example.com',
+    code: '042917',
+    expiresAt: at,
+  },
   'auth.userrolechanged.v1': {
     userId: SAMPLE_IDS.cashier,
     previousRoles: ['cashier'],

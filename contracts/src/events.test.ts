@@ -268,6 +268,10 @@ const BROKEN: { [T in EventType]: readonly Broken[] } = {
     { why: 'no role', changes: [['roles', []]], path: 'roles' },
     { why: 'bad email', changes: [['email', 'sam']], path: 'email' },
   ],
+  'auth.emailverificationrequested.v1': [
+    { why: 'a short code', changes: [['code', '123']], path: 'code' },
+    { why: 'bad email', changes: [['email', 'sam']], path: 'email' },
+  ],
   'auth.userrolechanged.v1': [
     { why: 'repeated role', changes: [['roles', ['cashier', 'cashier']]], path: 'roles' },
     { why: 'no author', changes: [['changedBy', REMOVE]], path: 'changedBy' },

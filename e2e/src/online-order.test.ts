@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoMenu } from '@pos/edge-hub/demo/menu';
 import { eventually, PINS } from '@pos/edge-hub/testing/hub-harness';
 import { startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
-import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { callJson } from './cloud-harness.js';
 import { type CloudProcess, startCloudProcess } from './guarantee-cloud.js';
 import { type HubProcess, startHubProcess } from './hub-process.js';
+import { type Mailbox, startMailbox } from './mailbox.js';
 
 // An online order from a guest's phone to the kitchen and back, on real processes: the cloud
 // as deployed (every service in its own child process on PostgreSQL and RabbitMQ, e-mail to an
@@ -29,8 +27,7 @@ const STORE = 'harbour-street';
 const GUEST = { name: 'Grace Hopper', email: 'grace@guests.example', password: 'grace password 1' };
 const PHONE = { width: 390, height: 844 };
 
-let smtp: SMTPServer;
-const inbox: { to: string; subject: string; text: string }[] = [];
+let mailbox: Mailbox;
 let cloud: CloudProcess;
 let receipt: VirtualPrinter;
 let kitchen: VirtualPrinter;
@@ -60,23 +57,9 @@ async function staffAt(url: string, pin: string): Promise<HubClient> {
 }
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, _session, done) {
-      simpleParser(stream)
-        .then((m) => {
-          const to = Array.isArray(m.to) ? m.to[0]?.text : m.to?.text;
-          inbox.push({ to: to ?? '', subject: m.subject ?? '', text: (m.text ?? '').trim() });
-          done();
-        })
-        .catch(done);
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
+  mailbox = await startMailbox();
   cloud = await startCloudProcess(OWNER, {
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SMTP_URL: mailbox.url,
     // The hub below beats every second: silent for 4 s, it is away.
     HUB_SILENT_AFTER_MS: '4000',
   });
@@ -124,7 +107,7 @@ afterAll(async () => {
   await receipt?.close();
   await kitchen?.close();
   await cloud?.dispose();
-  await new Promise((r) => smtp?.close(() => r(undefined)));
+  await mailbox?.close();
   rmSync(hubDir, { recursive: true, force: true });
 });
 
@@ -144,6 +127,9 @@ describe('an online order', () => {
     await page.fill('#a-displayName', GUEST.name);
     await page.fill('#a-email', GUEST.email);
     await page.fill('#a-password', GUEST.password);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('#a-code');
+    await page.fill('#a-code', await mailbox.codeFor(GUEST.email));
     await page.click('button[type="submit"]');
     await page.waitForSelector('[data-testid="balance"]');
     expect(await page.textContent('[data-testid="balance"]')).toBe('0');
@@ -192,9 +178,8 @@ describe('an online order', () => {
     // The cook bumps it: the guest's page says ready, and the e-mail arrives.
     expect((await cook.post(`/api/v1/kds/tickets/${tickets[0].id}/bump`, {})).status).toBe(200);
     await page.waitForSelector('[data-testid="status"][data-status="ready"]', { timeout: 15_000 });
-    await eventually(() => inbox.some((m) => m.to.includes(GUEST.email)), 15_000);
-    const mail = inbox.find((m) => m.to.includes(GUEST.email));
-    expect(`${mail?.subject} ${mail?.text}`).toContain(String(order.number));
+    const mail = await mailbox.waitFor(GUEST.email, (m) => m.subject.includes('is ready'));
+    expect(`${mail.subject} ${mail.text}`).toContain(String(order.number));
 
     // The points the payment earned, on the guest's account page, once.
     const history = async () => {

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { ANY_PORTS, callJson, ONE_BURGER_DRAFT } from './cloud-harness.js';
+import { type Mailbox, startMailbox } from './mailbox.js';
 import { freePort } from './ports.js';
 
 // The guest's loyalty dashboard in the ordering app (seed §10), in headless Chromium at a
@@ -27,6 +28,7 @@ const BO = { name: 'Bo Chen', email: 'bo@order-loyalty.example', password: 'bo p
 
 let cloud: Cloud;
 let idp: TestIdp;
+let mailbox: Mailbox;
 let browser: Browser;
 let owner: string;
 let hub = '';
@@ -79,6 +81,8 @@ beforeAll(async () => {
   const [authPort, gatewayPort] = [await freePort(), await freePort()];
   // A social sign-in provider that sends guests back to the app's account page.
   const back = `http://127.0.0.1:${gatewayPort}/order/account/`;
+  // Where the confirmation codes arrive.
+  mailbox = await startMailbox();
   idp = await startTestIdp([back], {
     cleo: { email: CLEO.email, email_verified: true, name: CLEO.name },
   });
@@ -87,6 +91,8 @@ beforeAll(async () => {
       AUTH_OWNER_EMAIL: OWNER.email,
       AUTH_OWNER_PASSWORD: OWNER.password,
       AUTH_URL: `http://127.0.0.1:${authPort}`,
+      SMTP_URL: mailbox.url,
+      NOTIFY_EVERY_MS: '100',
       OIDC_PROVIDERS: JSON.stringify([
         {
           name: 'harbour-id',
@@ -127,6 +133,7 @@ afterAll(async () => {
   await browser?.close();
   await cloud?.stop();
   await idp?.close();
+  await mailbox?.close();
 });
 
 async function phone(): Promise<Page & { errors: string[] }> {
@@ -170,6 +177,10 @@ async function createAccount(page: Page, who: typeof ANA) {
   await page.fill('#a-displayName', who.name);
   await page.fill('#a-email', who.email);
   await page.fill('#a-password', who.password);
+  await page.click('button[type="submit"]');
+  // The points are the email's: first the code sent to it.
+  await page.waitForSelector('#a-code');
+  await page.fill('#a-code', await mailbox.codeFor(who.email));
   await page.click('button[type="submit"]');
   await page.waitForSelector('[data-testid="balance"]');
 }
@@ -357,6 +368,19 @@ describe('the guest loyalty dashboard', () => {
         })
       ).status,
     ).toBe(201);
+    // Until Cy shows the email is hers, she sees no points at all (it could be anyone's).
+    const unconfirmed = await me(await signIn(cy));
+    expect(unconfirmed.status).toBe(403);
+    expect(unconfirmed.body.reason).toBe('email-not-verified');
+    const code = await mailbox.codeFor(cy.email);
+    const wrong = await callJson('POST', `${gw}/api/v1/auth/email/confirm`, await signIn(cy), {
+      code: code === '000000' ? '111111' : '000000',
+    });
+    expect(wrong.status).toBe(400);
+    const confirmed = await callJson('POST', `${gw}/api/v1/auth/email/confirm`, await signIn(cy), {
+      code,
+    });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     const cyToken = await signIn(cy);
     const none = await me(cyToken);
     expect(none.status).toBe(404);

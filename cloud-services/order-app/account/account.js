@@ -10,6 +10,7 @@ import {
   finishSocial,
   register,
   rememberName,
+  renewSession,
   signIn,
   signOut,
   socialProviders,
@@ -117,11 +118,12 @@ function signInScreen(creating = false, problem) {
         try {
           if (creating) {
             await register(email, password, name);
-            // Joining the programme: orders with this email earn points from now on.
-            await asGuest('POST', '/api/v1/loyalty/me', { body: { name } });
-          } else {
-            await signIn(email, password);
+            // Points are found by email: first the guest shows the address is theirs.
+            confirmScreen(email, name);
+            focusHeading();
+            return;
           }
+          await signIn(email, password);
           await dashboard();
         } catch (err) {
           submit.disabled = false;
@@ -338,6 +340,88 @@ function rewardsList(offer, redeem) {
 
 let turn = 0;
 
+/**
+ * "Enter the code we sent": the six digits from the email confirm the address, then the guest
+ * joins the programme with it. A lost email can be sent again (every 30 s at most).
+ */
+function confirmScreen(email, name) {
+  const message = el('div', { class: 'message', 'aria-live': 'polite' });
+  const [codeInput, codeField] = field('code', 'Code from the email', {
+    type: 'text',
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}',
+    maxlength: '6',
+    required: true,
+  });
+  const submit = el('button', { type: 'submit', class: 'primary wide' }, 'Confirm');
+  const resend = el(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      'data-action': 'resend-code',
+      onclick: async () => {
+        resend.disabled = true;
+        try {
+          await asGuest('POST', '/api/v1/auth/email/code', { body: {} });
+          notice(message, `A new code is on its way to ${email}.`, 'ok');
+        } catch (err) {
+          notice(message, err.message, 'error');
+        } finally {
+          setTimeout(() => {
+            resend.disabled = false;
+          }, 5_000);
+        }
+      },
+    },
+    'Send a new code',
+  );
+  const form = el(
+    'form',
+    {
+      class: 'card account-form',
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        message.replaceChildren();
+        const code = codeInput.value.replace(/\D/g, '');
+        if (code.length !== 6) {
+          notice(message, 'Enter the six digits from the email.', 'error');
+          return;
+        }
+        submit.disabled = true;
+        try {
+          await asGuest('POST', '/api/v1/auth/email/confirm', { body: { code } });
+          await renewSession();
+          // Joining the programme: orders with this email earn points from now on.
+          await asGuest('POST', '/api/v1/loyalty/me', { body: name ? { name } : {} });
+          await dashboard('Your email is confirmed.');
+        } catch (err) {
+          submit.disabled = false;
+          notice(
+            message,
+            err.status === 400 ? 'That is not the code we sent.' : err.message,
+            'error',
+          );
+        }
+      },
+    },
+    el('p', {}, `We sent a six-digit code to ${email}. Enter it to see and earn your points.`),
+    codeField,
+    message,
+    submit,
+  );
+  fill(
+    app,
+    el('p', { class: 'back' }, el('a', { href: '/order/' }, '← Order online')),
+    el('h1', { tabindex: '-1' }, 'Confirm your email'),
+    form,
+    el('p', { class: 'switch' }, "Didn't get it? ", resend),
+  );
+  codeInput.focus();
+}
+
 async function dashboard(announce) {
   const mine = ++turn;
   const guest = currentGuest();
@@ -353,6 +437,8 @@ async function dashboard(announce) {
       ]);
     } catch (err) {
       if (mine !== turn) return;
+      if (err.status === 403 && err.reason === 'email-not-verified')
+        return confirmScreen(guest.email, guest.name);
       if (err.status === 404) return notYet(guest, err.message);
       if (err.status === 401 || !currentGuest()) return signInScreen();
       throw err;

@@ -133,6 +133,11 @@ export async function signOut() {
 
 let refreshing;
 
+/** New tokens now (after the email is confirmed, so the token says so). */
+export async function renewSession() {
+  return refresh();
+}
+
 /** One refresh at a time: a rotated refresh token presented twice would end the session. */
 function refresh() {
   refreshing ??= (async () => {

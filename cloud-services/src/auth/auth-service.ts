@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import { createLocalJWKSet, type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { EmailVerification } from './email-verification.js';
 import { ACCESS_TTL_SECONDS, KeyRing } from './keys.js';
 import { emit } from './outbox.js';
 import { checkPassword, hashPassword } from './passwords.js';
@@ -60,12 +61,14 @@ const INVALID_LOGIN = 'The email or password is not right';
  */
 export class AuthService {
   readonly keys: KeyRing;
+  readonly emails: EmailVerification;
 
   constructor(
     private readonly db: SqlDatabase,
     private readonly policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
   ) {
     this.keys = new KeyRing(db);
+    this.emails = new EmailVerification(db);
   }
 
   async register(input: { email: string; password: string; displayName: string }) {
@@ -87,10 +90,18 @@ export class AuthService {
         roles: ['customer'],
         storeIds: [],
       });
+      // The points of this email are theirs once they show it is theirs.
+      await this.emails.request(tx, userId, input.email);
       return true;
     });
     if (!created) throw new AppError('conflict', 'An account with this email already exists');
-    return { userId, email: input.email, displayName: input.displayName, roles: ['customer'] };
+    return {
+      userId,
+      email: input.email,
+      displayName: input.displayName,
+      roles: ['customer'],
+      emailVerified: false,
+    };
   }
 
   /** Same answer, and about the same time, for an unknown email and a wrong password. */
@@ -208,8 +219,8 @@ export class AuthService {
   }
 
   async #issue(userId: string, familyId: string): Promise<TokenPair> {
-    const user = await this.db.one<{ email: string }>(
-      'SELECT email FROM users WHERE user_id = $1',
+    const user = await this.db.one<{ email: string; verified: boolean }>(
+      'SELECT email, email_verified_at IS NOT NULL AS verified FROM users WHERE user_id = $1',
       [userId],
     );
     const roles = (
@@ -219,7 +230,11 @@ export class AuthService {
       )
     ).map((r) => r.role);
     const key = await this.keys.current();
-    const accessToken = await new SignJWT({ email: user.email, roles })
+    const accessToken = await new SignJWT({
+      email: user.email,
+      email_verified: user.verified,
+      roles,
+    })
       .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(ISSUER)

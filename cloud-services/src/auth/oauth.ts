@@ -170,12 +170,19 @@ export class OidcLogin {
         [claims.email],
       );
       const userId = existing?.user_id ?? randomUUID();
+      if (existing) {
+        await tx.query(
+          'UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE user_id = $1',
+          [userId],
+        );
+      }
       if (!existing) {
-        await tx.query('INSERT INTO users (user_id, email, display_name) VALUES ($1, $2, $3)', [
-          userId,
-          claims.email,
-          typeof claims.name === 'string' ? claims.name : claims.email,
-        ]);
+        // The provider vouched for the email (checked above).
+        await tx.query(
+          `INSERT INTO users (user_id, email, display_name, email_verified_at)
+           VALUES ($1, $2, $3, now())`,
+          [userId, claims.email, typeof claims.name === 'string' ? claims.name : claims.email],
+        );
         await tx.query(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'customer')`, [userId]);
         await emit(tx, 'auth.usercreated.v1', {
           userId,

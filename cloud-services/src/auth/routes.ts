@@ -15,6 +15,9 @@ const Token = z
 const RegisterBody = z
   .object({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) })
   .strict();
+const ConfirmBody = z
+  .object({ code: z.string().regex(/^\d{6}$/, { message: 'the six digits from the email' }) })
+  .strict();
 const LoginBody = z.object({ email: Email, password: z.string().min(1).max(200) }).strict();
 const RefreshBody = z.object({ refreshToken: Token }).strict();
 const ValidateBody = z.object({ token: Token }).strict();
@@ -117,6 +120,21 @@ export function authRoutes(
       tags,
       body: RegisterBody,
       status: 201,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/confirm',
+      summary: "Confirm the signed-in customer's email with the code sent to it",
+      tags,
+      body: ConfirmBody,
+      auth: 'bearer',
+    },
+    {
+      method: 'post',
+      path: '/api/v1/auth/email/code',
+      summary: "Send a new code to the signed-in customer's email (at most every 30 s)",
+      tags,
+      auth: 'bearer',
     },
     {
       method: 'post',
@@ -279,6 +297,16 @@ export function authRoutes(
       res.status(201);
       return auth.register(body);
     }),
+  );
+  app.post(
+    '/api/v1/auth/email/confirm',
+    handle({ body: ConfirmBody }, async ({ body }, req) =>
+      auth.emails.confirm((await bearer(req)).sub, body.code),
+    ),
+  );
+  app.post(
+    '/api/v1/auth/email/code',
+    handle({}, async (_input, req) => auth.emails.resend((await bearer(req)).sub)),
   );
   app.post(
     '/api/v1/auth/login',

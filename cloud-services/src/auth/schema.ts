@@ -139,5 +139,24 @@ export const authSchema: SqlSchema = {
         );
       `,
     },
+    {
+      version: 5,
+      name: 'customers confirm their email',
+      up: `
+        -- When the person proved the email is theirs (a code sent to it, or a provider that
+        -- vouches for it). Staff are added by owners and managers, who vouch for them; accounts
+        -- made before this step existed keep working.
+        ALTER TABLE users ADD COLUMN email_verified_at TIMESTAMPTZ;
+        UPDATE users SET email_verified_at = created_at;
+        -- The one code a customer may use now, kept only as a hash.
+        CREATE TABLE email_codes (
+          user_id UUID PRIMARY KEY REFERENCES users,
+          code_hash TEXT NOT NULL,
+          expires_at TIMESTAMPTZ NOT NULL,
+          tries INTEGER NOT NULL DEFAULT 0,
+          created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+      `,
+    },
   ],
 };

@@ -77,8 +77,10 @@ export class StaffDirectory {
       if (await tx.maybeOne('SELECT 1 FROM users WHERE lower(email) = lower($1)', [input.email]))
         return false;
       await tx.query(
-        `INSERT INTO users (user_id, email, display_name, password_hash, pin_hash, organisation_id)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        // Added by an owner or manager, who vouches for the address.
+        `INSERT INTO users (user_id, email, display_name, password_hash, pin_hash, organisation_id,
+           email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now())`,
         [
           userId,
           input.email,

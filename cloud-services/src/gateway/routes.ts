@@ -30,6 +30,8 @@ export const GATEWAY_ROUTES: readonly GatewayRoute[] = [
   // Signing in, registering, refreshing and the JWKS are for everyone.
   { prefix: '/api/v1/auth', upstream: 'auth', read: 'public', write: 'public' },
   { prefix: '/api/v1/auth/sessions', upstream: 'auth', read: 'signed-in', write: 'signed-in' },
+  // A customer confirms their own email (the auth service checks whose token it is).
+  { prefix: '/api/v1/auth/email', upstream: 'auth', read: 'signed-in', write: 'signed-in' },
   { prefix: '/api/v1/auth/keys', upstream: 'auth', read: MANAGERS, write: ['owner', 'service'] },
   { prefix: '/api/v1/auth/users', upstream: 'auth', read: MANAGERS, write: ['owner', 'manager'] },
   { prefix: '/api/v1/auth/stores', upstream: 'auth', read: MANAGERS, write: ['owner'] },

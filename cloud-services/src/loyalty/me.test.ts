@@ -64,8 +64,9 @@ async function token(
   roles = ['customer'],
   key = keys.privateKey,
   expires = '5m',
+  verified = true,
 ): Promise<string> {
-  return new SignJWT({ email, roles })
+  return new SignJWT({ email, email_verified: verified, roles })
     .setProtectedHeader({ alg: 'EdDSA', kid: 'test-key', typ: 'JWT' })
     .setSubject(randomUUID())
     .setIssuer('pos-system')
@@ -173,6 +174,11 @@ for (const target of targets) {
       expect((await call('GET', '/api/v1/loyalty/me', expired)).status).toBe(401);
       const cashier = await token(email('cashier'), ['cashier']);
       expect((await call('GET', '/api/v1/loyalty/me', cashier)).status).toBe(403);
+      // An email not yet confirmed sees no points (anyone could register someone else's).
+      const unconfirmed = await token(email('new'), ['customer'], keys.privateKey, '5m', false);
+      const refused = await call('GET', '/api/v1/loyalty/me', unconfirmed);
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ reason: 'email-not-verified' });
     });
 
     it('says there are no points yet, then shows the account once joined', async () => {

@@ -16,8 +16,8 @@ export const NO_POINTS_YET = 'No points yet — order with this email to start e
 /**
  * The guest's own token, checked here as well as at the gateway (this service is also reached
  * directly): an Ed25519 signature by the auth service's published keys, issuer, audience,
- * expiry, and the `customer` role. The account is found by the token's email, never by an ID
- * the caller sends, so a guest can only ever reach their own account.
+ * expiry, the `customer` role, and an email the guest has confirmed. The account is found by
+ * the token's email, never by an ID the caller sends, so a guest only reaches their own.
  */
 export async function customerFrom(
   req: Request,
@@ -30,7 +30,7 @@ export async function customerFrom(
     });
   }
   if (!jwks) throw new AppError('unavailable', 'Sign-in cannot be checked: AUTH_URL is not set');
-  let claims: { sub?: unknown; email?: unknown; roles?: unknown };
+  let claims: { sub?: unknown; email?: unknown; email_verified?: unknown; roles?: unknown };
   try {
     ({ payload: claims } = await jwtVerify(match[1], jwks, {
       issuer: 'pos-system',
@@ -51,6 +51,16 @@ export async function customerFrom(
   }
   if (!Array.isArray(claims.roles) || !claims.roles.includes(CUSTOMER_ROLE)) {
     throw new AppError('forbidden', 'This is for customers signed in to their own account');
+  }
+  // Points are found by email: an address not yet shown to be theirs sees none.
+  if (claims.email_verified !== true) {
+    throw new AppError(
+      'forbidden',
+      `Confirm your email first: enter the code sent to ${claims.email}`,
+      {
+        extra: { reason: 'email-not-verified' },
+      },
+    );
   }
   return { sub: claims.sub, email: claims.email };
 }

@@ -13,6 +13,7 @@ export const TEMPLATE_VARIABLES: Record<string, readonly string[]> = {
   'e-receipt': ['total', 'tender', 'orderId'],
   'points-earned': ['points', 'balance'],
   'low-stock': ['ingredient', 'available', 'unit', 'reorderPoint'],
+  'email-code': ['code'],
 };
 
 const VARIABLE = /\{\{\s*([a-zA-Z][a-zA-Z0-9]*)\s*\}\}/g;
@@ -285,6 +286,21 @@ export class Notifications {
             template: 'e-receipt',
             recipient: p.customer.email,
             variables: { total, tender: p.tender, orderId: p.orderId },
+            sourceEventId: event.EventId,
+          },
+          tx,
+        );
+        return;
+      }
+      case 'auth.emailverificationrequested.v1': {
+        const p = event.Payload;
+        await this.queue(
+          {
+            channel: 'email',
+            template: 'email-code',
+            recipient: p.email,
+            // Not tied to the person's channel choices: without it they cannot sign up.
+            variables: { code: p.code },
             sourceEventId: event.EventId,
           },
           tx,

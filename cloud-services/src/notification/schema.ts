@@ -87,5 +87,13 @@ export const notificationSchema: SqlSchema = {
           ('low-stock', 'email', 'Low stock: {{ingredient}}', '{{ingredient}} is down to {{available}} {{unit}} (reorder at {{reorderPoint}}).');
       `,
     },
+    {
+      version: 3,
+      name: 'the code that confirms a customer email',
+      up: `
+        INSERT INTO notification_templates (template, channel, subject, body) VALUES
+          ('email-code', 'email', 'Your code: {{code}}', 'Enter {{code}} to confirm your email and see your points. It works for 30 minutes. If you did not ask for it, ignore this email.');
+      `,
+    },
   ],
 };

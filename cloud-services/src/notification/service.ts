@@ -52,6 +52,7 @@ export function startNotificationService(runtime: CloudServiceRuntime): Promise<
             'payment.completed.v1',
             'loyalty.pointsearned.v1',
             'inventory.lowstockalert.v1',
+            'auth.emailverificationrequested.v1',
           ],
           parse: parseBusEvent,
           handle: (event, tx) => n.onEvent(event, tx, runtime.env.NOTIFY_MANAGER_EMAIL),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OrganisationId, StoreId, UserId } from '../ids.js';
 import { Role } from '../roles.js';
+import { Timestamp } from '../time.js';
 import { Email } from './fields.js';
 
 // Events of the cloud auth service (seed §1.2). `auth.rosterchanged.v1` feeds each store's
@@ -55,8 +56,22 @@ export const AuthRosterChangedV1 = z.object({
 });
 export type AuthRosterChangedV1 = z.infer<typeof AuthRosterChangedV1>;
 
+/**
+ * A code for a customer to prove their email is theirs (sent by the notification service).
+ * Their loyalty points are found by email, so an account sees them only once it is proved.
+ */
+export const AuthEmailVerificationRequestedV1 = z.object({
+  userId: UserId,
+  email: Email,
+  /** Six digits, valid until `expiresAt`; only its hash is kept by the auth service. */
+  code: z.string().regex(/^\d{6}$/),
+  expiresAt: Timestamp,
+});
+export type AuthEmailVerificationRequestedV1 = z.infer<typeof AuthEmailVerificationRequestedV1>;
+
 export const authEvents = {
   'auth.usercreated.v1': AuthUserCreatedV1,
+  'auth.emailverificationrequested.v1': AuthEmailVerificationRequestedV1,
   'auth.userrolechanged.v1': AuthUserRoleChangedV1,
   'auth.rosterchanged.v1': AuthRosterChangedV1,
 } as const;
