@@ -107,6 +107,15 @@ function forward(
     }
     pipeline(answer, res, (err) => {
       if (err) req.log?.debug({ upstream: name, reason: err.message }, 'proxied response cut');
+      // The service answered before reading the whole body (a 413, 415 or 400 from its
+      // headers): it will not read the rest, so stop sending it there, and read what the caller
+      // still sends to nowhere, so the caller's connection is ready for its next request
+      // rather than stuck behind a body nobody reads.
+      if (!req.complete) {
+        req.unpipe(upstream);
+        upstream.destroy();
+        req.resume();
+      }
     });
   });
   upstream.on('error', (err) => {

@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import { correlationIdFrom, runWithContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createHttpMetrics } from './metrics.js';
-import { errorMapper, sendProblem } from './problem.js';
+import { errorMapper, PROBLEM_CONTENT_TYPE, sendProblem } from './problem.js';
+import { refuseDeepBodies } from './validate.js';
 import './request-context.js';
 
 export type ReadinessCheck = () => Promise<unknown> | unknown;
@@ -107,6 +109,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
 
   app.use(express.json({ limit: options.bodyLimit ?? '256kb', strict: true }));
+  app.use(refuseDeepBodies);
   options.routes(app);
 
   app.use((req: Request, res) => {
@@ -127,6 +130,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     server.keepAliveTimeout = 65_000;
+    server.on('clientError', answerClientError);
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
@@ -139,6 +143,33 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
       });
     });
   });
+}
+
+/**
+ * A request Node's parser refuses before the app sees it (a request line or headers over the
+ * size limit, bytes that are not HTTP) gets the same problem+json as every other refusal,
+ * rather than Node's bare status line. A socket already gone is just closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    type: `urn:pos:problem:${tooLarge ? 'headers-too-large' : 'malformed-request'}`,
+    title: tooLarge ? 'Request header fields too large' : 'The request is not valid HTTP',
+    status,
+    detail: tooLarge
+      ? 'The request line or headers are larger than the server accepts'
+      : 'The request could not be parsed',
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Stop taking connections, let requests in flight finish (up to 5 s), then close the rest. */

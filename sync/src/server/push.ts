@@ -5,6 +5,7 @@ import type { HubState, PushResponse, SyncedEvent } from '../protocol.js';
 import { applyAvailabilityEvents } from './online.js';
 import { applyParsedBatchToReadModel } from './read-model.js';
 import { applyShiftEvents } from './shifts.js';
+import { storable, unstorableAt } from './storable.js';
 
 /** How long a batch that starts beyond the store's position waits for the one before it. */
 const GAP_WAIT_MS = 2_000;
@@ -119,10 +120,12 @@ export async function applyStoreBatch(
     const rows = fresh.map((event, n) => {
       const envelope = { ...event, StoreId: storeId };
       const parsed = parseEvent(envelope);
+      const unstorable = unstorableAt(envelope);
+      const valid = parsed.ok && unstorable === undefined;
       const id = event.EventId.toLowerCase();
       const once = !seen.has(id);
       seen.add(id);
-      if (parsed.ok && once) accepted.push(parsed.event);
+      if (parsed.ok && valid && once) accepted.push(parsed.event);
       return {
         n,
         sequence: event.Sequence,
@@ -130,14 +133,19 @@ export async function applyStoreBatch(
         event_type: event.EventType,
         correlation_id: event.CorrelationId,
         occurred_at: event.Timestamp,
-        doc: parsed.ok ? parsed.event : envelope,
-        invalid_reason: parsed.ok
-          ? null
-          : parsed.issues
-              .map((i) => `${i.path}: ${i.message}`)
-              .join('; ')
-              .slice(0, 1_000),
-        publish: parsed.ok && once,
+        doc: parsed.ok && valid ? parsed.event : storable(envelope),
+        // The reason may quote what was sent, and a cut may split a surrogate pair.
+        invalid_reason: !parsed.ok
+          ? storable(
+              parsed.issues
+                .map((i) => `${i.path}: ${i.message}`)
+                .join('; ')
+                .slice(0, 1_000),
+            )
+          : unstorable !== undefined
+            ? storable(`${unstorable}: holds NUL or a lone surrogate, which cannot be stored`)
+            : null,
+        publish: valid && once,
       };
     });
     const stored = new Set<string>();
@@ -187,6 +195,6 @@ async function recordSeen(
     `UPDATE stores SET last_sequence = $2, last_seen_at = now(),
        hub_state = CASE WHEN $3::jsonb IS NULL THEN hub_state ELSE $3::jsonb END
      WHERE store_id = $1`,
-    [storeId, last, state ? JSON.stringify(state) : null],
+    [storeId, last, state ? JSON.stringify(storable(state)) : null],
   );
 }

@@ -158,7 +158,8 @@ export function syncRoutes(app: Express, deps: SyncRouteDeps): void {
   );
   app.post(
     '/api/v1/sync/push',
-    handle({ body: PushRequest }, async ({ body }, req) => {
+    // Events are kept as the hub sent them, an unstorable one with its reason (`push.ts`).
+    handle({ body: PushRequest, anyBodyText: true }, async ({ body }, req) => {
       const store = await stores.authenticate(req);
       const result = await applyBatch(deps.db, positions, store.store_id, body.events, body.state);
       if (result.applied > 0) deps.pushed();
