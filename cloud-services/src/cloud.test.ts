@@ -112,19 +112,19 @@ describe('startCloud with a data directory', () => {
 
   it('keeps the embedded database under dataDir/pglite across restarts', async () => {
     expect(await run()).toMatchObject({
-      auth: { auth: [1, 2, 3, 4] },
+      auth: { auth: [1, 2, 3, 4, 5] },
       menu: { menu: [1, 2, 3] },
-      loyalty: { loyalty: [1, 2, 3], idempotency: [1], 'cloud-inbox': [1, 2] },
-      notification: { notification: [1, 2], 'cloud-inbox': [1, 2] },
+      loyalty: { loyalty: [1, 2, 3, 4], idempotency: [1], 'cloud-inbox': [1, 2] },
+      notification: { notification: [1, 2, 3], 'cloud-inbox': [1, 2] },
       sync: {
-        sync: [1, 2, 3, 4],
+        sync: [1, 2, 3, 4, 5],
         sales: [1, 2, 3],
         'sync-shifts': [1],
         'sync-online': [1],
         'sync-feed': [1],
         'cloud-inbox': [1, 2],
       },
-      online: { online: [1], idempotency: [1], 'cloud-inbox': [1, 2] },
+      online: { online: [1, 2], idempotency: [1], 'cloud-inbox': [1, 2] },
     });
     expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     expect(await run()).toEqual({

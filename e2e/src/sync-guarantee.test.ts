@@ -1,21 +1,18 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoMenu } from '@pos/edge-hub/demo/menu';
 import { startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTerminal, launchChromium } from './browser.js';
+import { type HubOrder, hubBooks, sum } from './guarantee-books.js';
 import {
-  expectedPoints,
-  expectedReport,
-  expectedRows,
-  type HubOrder,
-  hubBooks,
-  reportFigures,
-  sum,
-} from './guarantee-books.js';
+  expectEveryEventOnce,
+  expectSalesToMatch,
+  expectPointsOncePerPayment as pointsOncePerPayment,
+  undeliveredToSync,
+} from './guarantee-checks.js';
 import { type CloudProcess, cloudCall, startCloudProcess } from './guarantee-cloud.js';
 import { type PushSeen, SyncLink } from './guarantee-link.js';
 import {
@@ -47,7 +44,6 @@ declare const document: { querySelector(selector: string): { textContent: string
 const STORE = 'guarantee-store';
 const OWNER = { email: 'owner@guarantee.example', password: 'guarantee owner 1' };
 const MEMBERS = 12;
-const UPSTREAM = /^(order|payment|inventory|kds)\./;
 
 let cloud: CloudProcess;
 let link: SyncLink;
@@ -212,29 +208,6 @@ async function trade(orders: number, flows: readonly Flow[], during?: () => Prom
   }
 }
 
-/** The hub's events still on their way to its sync queue (outbox deliveries not yet done). */
-function undeliveredToSync(): number {
-  let open = 0;
-  for (const file of readdirSync(join(dataDir, 'hub')).filter((f) => f.endsWith('.db'))) {
-    const db = new Database(join(dataDir, 'hub', file), { readonly: true });
-    try {
-      const has = db
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox_delivery'")
-        .get();
-      if (has) {
-        open += (
-          db
-            .prepare("SELECT count(*) AS n FROM outbox_delivery WHERE consumer = 'sync-upstream'")
-            .get() as { n: number }
-        ).n;
-      }
-    } finally {
-      db.close();
-    }
-  }
-  return open;
-}
-
 /**
  * Wait until everything the hub has is in the cloud: nothing waits in the hub's outboxes or its
  * sync queue, and the cloud's position is the hub's last sequence. "Sync now" is pressed once,
@@ -250,7 +223,7 @@ async function catchUp(ms = 60_000): Promise<any> {
     if (
       s.state === 'online' &&
       s.pendingEvents === 0 &&
-      undeliveredToSync() === 0 &&
+      undeliveredToSync(dataDir) === 0 &&
       (await cloudPosition()) === s.lastSequenceQueued
     ) {
       return s;
@@ -275,131 +248,21 @@ async function quiet(): Promise<any> {
   let last = -1;
   for (;;) {
     const s = await syncStatus();
-    if (s.lastSequenceQueued === last && undeliveredToSync() === 0) return s;
+    if (s.lastSequenceQueued === last && undeliveredToSync(dataDir) === 0) return s;
     if (Date.now() > deadline) throw new Error(`the hub did not settle: ${JSON.stringify(s)}`);
     last = s.lastSequenceQueued;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-const day = (offset: number) =>
-  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-
 /** Every promise about the cloud's copy of the store, checked against the hub's own books. */
 async function expectCloudToMatchHub(): Promise<HubOrder[]> {
   const books = await hubBooks(manager);
   expect(books.length).toBe(new Set(rung.map((r) => r.orderId)).size);
-
-  // The sales report: order count, gross, refunds, tips and each tender, to the cent.
-  const report = await owner(
-    'GET',
-    `${cloud.urls.sync}/api/v1/sync/reports/sales?from=${day(-1)}&to=${day(1)}&storeId=${STORE}`,
-  );
-  expect(report.status).toBe(200);
-  const expected = expectedReport(books);
-  expect(reportFigures(report.body)).toEqual(expected);
-  expect(report.body.totals.netCents).toBe(expected.grossCents - expected.refundsCents);
-
-  // Row by row: each order's total and each payment's tender, amount, tip, refunds and void.
-  const rows = expectedRows(books);
-  const orders = await cloud.sql<{ order_id: string; total_cents: number; status: string }>(
-    'sync',
-    `SELECT order_id::text, total_cents, status FROM sales_orders
-      WHERE store_id = $1 AND created_at IS NOT NULL ORDER BY order_id::text`,
-    [STORE],
-  );
-  expect(
-    orders.map((o) => ({
-      orderId: o.order_id,
-      totalCents: Number(o.total_cents),
-      cancelled: o.status === 'cancelled',
-    })),
-  ).toEqual(rows.orders);
-  const payments = await cloud.sql<any>(
-    'sync',
-    `SELECT payment_id::text, order_id::text, status, tender, amount_cents, tip_cents,
-            refunded_cents, voided
-       FROM sales_payments WHERE store_id = $1 ORDER BY payment_id::text`,
-    [STORE],
-  );
-  expect(
-    payments.map((p) => ({
-      paymentId: p.payment_id,
-      orderId: p.order_id,
-      status: p.status,
-      tender: p.tender,
-      amountCents: Number(p.amount_cents),
-      tipCents: Number(p.tip_cents),
-      refundedCents: Number(p.refunded_cents),
-      voided: p.voided,
-    })),
-  ).toEqual(rows.payments);
-
-  await expectEveryEventOnce();
+  await expectSalesToMatch(cloud, STORE, books);
+  await expectEveryEventOnce(cloud, STORE, dataDir);
   await expectPointsOncePerPayment(books);
   return books;
-}
-
-/**
- * The cloud holds each of the hub's events once, under the number the hub gave it: the same
- * (sequence, event) pairs 1…N on both sides, and every order, payment, stock and kitchen event
- * in the hub's outboxes among them.
- */
-async function expectEveryEventOnce(): Promise<void> {
-  const received = await cloud.sql<{ sequence: number; event_id: string }>(
-    'sync',
-    'SELECT sequence, event_id::text FROM received_events WHERE store_id = $1 ORDER BY sequence',
-    [STORE],
-  );
-  const [dupes] = await cloud.sql<{ n: number }>(
-    'sync',
-    `SELECT count(*) - count(DISTINCT event_id) AS n FROM received_events WHERE store_id = $1`,
-    [STORE],
-  );
-  expect(Number(dupes?.n)).toBe(0);
-  const sync = new Database(join(dataDir, 'hub', 'sync.db'), { readonly: true });
-  let queued: { sequence: number; event_id: string }[];
-  try {
-    queued = sync
-      .prepare('SELECT sequence, event_id FROM upstream ORDER BY sequence')
-      .all() as typeof queued;
-  } finally {
-    sync.close();
-  }
-  expect(received.map((r) => [Number(r.sequence), r.event_id])).toEqual(
-    queued.map((q) => [q.sequence, q.event_id]),
-  );
-  expect(queued.map((q) => q.sequence)).toEqual(queued.map((_, i) => i + 1));
-
-  const produced = new Set<string>();
-  for (const file of readdirSync(join(dataDir, 'hub')).filter((f) => f.endsWith('.db'))) {
-    const db = new Database(join(dataDir, 'hub', file), { readonly: true });
-    try {
-      const has = db
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'")
-        .get();
-      if (!has) continue;
-      for (const { event_id, event_type } of db
-        .prepare('SELECT event_id, event_type FROM outbox')
-        .all() as { event_id: string; event_type: string }[]) {
-        if (UPSTREAM.test(event_type)) produced.add(event_id);
-      }
-    } finally {
-      db.close();
-    }
-  }
-  expect(produced.size).toBe(queued.length);
-  expect(queued.every((q) => produced.has(q.event_id))).toBe(true);
-
-  // Fanned out to the cloud bus once each: every valid event is in the outbox, once.
-  const [fanned] = await cloud.sql<{ rows: number; events: number; valid: number }>(
-    'sync',
-    `SELECT (SELECT count(*) FROM sync_outbox) AS rows,
-            (SELECT count(DISTINCT event_id) FROM sync_outbox) AS events,
-            (SELECT count(*) FROM received_events WHERE invalid_reason IS NULL) AS valid`,
-  );
-  expect(Number(fanned?.rows)).toBe(Number(fanned?.valid));
-  expect(Number(fanned?.events)).toBe(Number(fanned?.valid));
 }
 
 /** Each payment of a member's order earned once, through the bus, and nothing else did. */
@@ -426,37 +289,13 @@ async function expectPointsOncePerPayment(books: readonly HubOrder[]): Promise<v
     30_000,
   );
   expect(await cloud.sql('loyalty', 'SELECT event_id, reason FROM cloud_dead_letters')).toEqual([]);
-  expect(
-    await cloud.sql(
-      'loyalty',
-      `SELECT payment_id, count(*) FROM points_transactions WHERE kind = 'earn'
-        GROUP BY payment_id HAVING count(*) > 1`,
-    ),
-  ).toEqual([]);
-
-  const expected = expectedPoints(books);
-  expect(expected.size).toBeGreaterThan(0);
-  for (const { customerId } of members) {
-    const earned = expected.get(customerId) ?? new Map<string, number>();
-    const account = await owner(
-      'GET',
-      `${cloud.urls.gateway}/api/v1/loyalty/accounts/${customerId}`,
-    );
-    expect(account.status).toBe(200);
-    const history = await owner(
-      'GET',
-      `${cloud.urls.gateway}/api/v1/loyalty/accounts/${customerId}/transactions?limit=500`,
-    );
-    expect(history.status).toBe(200);
-    const entries = history.body.transactions as { paymentId: string; points: number }[];
-    expect(
-      entries
-        .map((e) => [e.paymentId, e.points])
-        .sort(([a], [b]) => String(a).localeCompare(String(b))),
-    ).toEqual([...earned].sort(([a], [b]) => a.localeCompare(b)));
-    expect(account.body.pointsBalance).toBe(sum([...earned.values()]));
-    expect(account.body.tier).toBe('base');
-  }
+  await pointsOncePerPayment(
+    cloud,
+    books,
+    members,
+    (method, path) => owner(method, `${cloud.urls.gateway}${path}`),
+    'base',
+  );
 }
 
 /** Offline card payments: there were some, and every one has been forwarded and settled. */

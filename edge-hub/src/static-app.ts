@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '@pos/kit';
-import express, { type Express, type RequestHandler } from 'express';
+import { SAME_ORIGIN_APP, withSecurityHeaders } from '@pos/kit/http/page-headers';
+import express, { type Express } from 'express';
 
 /** A built web app in the repository (`{workspace}/dist`), beside the sources or the hub bundle. */
 export function findAppDir(workspace: string): string | undefined {
@@ -20,28 +21,11 @@ export function findAppDir(workspace: string): string | undefined {
  * staff token elsewhere. No framing (a tablet's browser tricked into pressing Pay), no content
  * sniffing, no referrer.
  */
-export const APP_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' https: data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-};
-
-const appHeaders: RequestHandler = (_req, res, next) => {
-  for (const [name, value] of Object.entries(APP_HEADERS)) res.setHeader(name, value);
-  next();
-};
+const appHeaders = withSecurityHeaders({
+  ...SAME_ORIGIN_APP,
+  'font-src': "'self'",
+  'manifest-src': "'self'",
+});
 
 /**
  * Serve a built web app at `path` (files cached for a day, except `index.html`, so a new build

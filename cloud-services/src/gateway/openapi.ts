@@ -1,5 +1,5 @@
+import { inlineHash, withSecurityHeaders } from '@pos/kit/http/page-headers';
 import type { Express } from 'express';
-import { inlineHash, withSecurityHeaders } from './page-headers.js';
 import { type GatewayRoute, routeFor, UPSTREAMS, type UpstreamName } from './routes.js';
 
 type Json = Record<string, unknown>;

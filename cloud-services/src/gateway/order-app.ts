@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type RequestHandler } from 'express';
+import { SAME_ORIGIN_APP, withSecurityHeaders } from '@pos/kit/http/page-headers';
+import express, { type Express } from 'express';
 
 /**
  * The guest's page loads only its own scripts and styles, talks only to this gateway, and
@@ -7,28 +8,11 @@ import express, { type Express, type RequestHandler } from 'express';
  * script or style, no framing (clickjacking a pay button), no referrer (an order id in the
  * tracking page's address stays here).
  */
-export const ORDER_APP_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' https: data:",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
-};
-
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  for (const [name, value] of Object.entries(ORDER_APP_HEADERS)) res.setHeader(name, value);
-  next();
-};
+const securityHeaders = withSecurityHeaders(
+  { ...SAME_ORIGIN_APP, 'manifest-src': "'self'" },
+  // A guest's phone is never asked for its camera, microphone, place or a browser payment.
+  { 'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()' },
+);
 
 /**
  * The guests' ordering app (seed §10) at `/order/` on the gateway, no build step: the stores,

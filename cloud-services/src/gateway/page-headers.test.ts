@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pos/kit';
+import { inlineHash } from '@pos/kit/http/page-headers';
 import type { StartedService } from '@pos/kit/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inlineHash } from './page-headers.js';
 import { startGateway } from './service.js';
 
 // The gateway's pages and everything it forwards carry a CSP that refuses framing, `nosniff` and

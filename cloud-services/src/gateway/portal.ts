@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { SAME_ORIGIN_APP, withSecurityHeaders } from '@pos/kit/http/page-headers';
 import express, { type Express } from 'express';
-import { SAME_ORIGIN_APP, withSecurityHeaders } from './page-headers.js';
 
 /**
  * The manager portal's page and script, at `/portal/` on the gateway (no build step). It loads

@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
 import { createHttpService, type ReadinessCheck } from '@pos/kit';
+import { LOCKED_DOWN, withSecurityHeaders } from '@pos/kit/http/page-headers';
 import { type CloudServiceRuntime, type StartedService, serveService } from '@pos/kit/sql';
 import { Redis } from 'ioredis';
 import { createRemoteJWKSet } from 'jose';
@@ -7,7 +8,6 @@ import { CircuitBreaker } from './breaker.js';
 import { gatewayGuard, type RateLimits, SEED_RATE_LIMITS } from './guard.js';
 import { openApiRoutes } from './openapi.js';
 import { orderAppRoutes } from './order-app.js';
-import { LOCKED_DOWN, withSecurityHeaders } from './page-headers.js';
 import { portalRoutes } from './portal.js';
 import { gatewayProxy } from './proxy.js';
 import { MemoryCounter, type RateCounter, RedisCounter } from './rate-limit.js';

@@ -16,7 +16,7 @@ import {
   type StoreId,
   uuidv7,
 } from '@pos/contracts';
-import { AppError, type Logger } from '@pos/kit';
+import type { Logger } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
 import { emitTo } from '../events.js';
 import {

@@ -1,18 +1,15 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startVirtualPrinter, type VirtualPrinter } from '@pos/hardware';
-import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import { type HubOrder, hubBooks } from '../guarantee-books.js';
 import {
-  expectedPoints,
-  expectedReport,
-  expectedRows,
-  type HubOrder,
-  hubBooks,
-  reportFigures,
-  sum,
-} from '../guarantee-books.js';
+  expectEveryEventOnce,
+  expectPointsOncePerPayment,
+  expectSalesToMatch,
+  undeliveredToSync,
+} from '../guarantee-checks.js';
 import { type CloudProcess, cloudCall, startCloudProcess } from '../guarantee-cloud.js';
 import { SyncLink } from '../guarantee-link.js';
 import {
@@ -37,7 +34,6 @@ import { PrivateRabbitMq } from './cloud-rabbitmq.js';
 const STORE = 'fault-store';
 const OWNER = { email: 'owner@faults.example', password: 'fault owner 1' };
 const MEMBERS = 6;
-const UPSTREAM = /^(order|payment|inventory|kds)\./;
 /** Each service of the cloud process, by the name its database is kept under. */
 const CONSUMERS = ['loyalty', 'notification'] as const;
 
@@ -262,30 +258,7 @@ export class CloudWorld {
 
   /** The hub's events still on their way to its sync queue (outbox deliveries not yet done). */
   undeliveredToSync(): number {
-    let open = 0;
-    for (const db of this.#hubDatabases()) {
-      try {
-        const has = db
-          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox_delivery'")
-          .get();
-        if (has) {
-          open += (
-            db
-              .prepare("SELECT count(*) AS n FROM outbox_delivery WHERE consumer = 'sync-upstream'")
-              .get() as { n: number }
-          ).n;
-        }
-      } finally {
-        db.close();
-      }
-    }
-    return open;
-  }
-
-  *#hubDatabases(): Generator<Database.Database> {
-    for (const file of readdirSync(join(this.dataDir, 'hub')).filter((f) => f.endsWith('.db'))) {
-      yield new Database(join(this.dataDir, 'hub', file), { readonly: true });
-    }
+    return undeliveredToSync(this.dataDir);
   }
 
   /**
@@ -362,108 +335,13 @@ export class CloudWorld {
     const books = await hubBooks(this.manager);
     expect(books.length).toBe(new Set(this.rung.map((r) => r.orderId)).size);
 
-    const day = (offset: number) =>
-      new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const report = await cloudCall(
-      this.cloud.owner,
-      'GET',
-      `${this.cloud.urls.sync}/api/v1/sync/reports/sales?from=${day(-1)}&to=${day(1)}&storeId=${STORE}`,
-    );
-    expect(report.status).toBe(200);
-    const expected = expectedReport(books);
-    expect(reportFigures(report.body)).toEqual(expected);
-    expect(report.body.totals.netCents).toBe(expected.grossCents - expected.refundsCents);
-
-    const rows = expectedRows(books);
-    const orders = await this.cloud.sql<{ order_id: string; total_cents: number; status: string }>(
-      'sync',
-      `SELECT order_id::text, total_cents, status FROM sales_orders
-        WHERE store_id = $1 AND created_at IS NOT NULL ORDER BY order_id::text`,
-      [STORE],
-    );
-    expect(
-      orders.map((o) => ({
-        orderId: o.order_id,
-        totalCents: Number(o.total_cents),
-        cancelled: o.status === 'cancelled',
-      })),
-    ).toEqual(rows.orders);
-    const payments = await this.cloud.sql<any>(
-      'sync',
-      `SELECT payment_id::text, order_id::text, status, tender, amount_cents, tip_cents,
-              refunded_cents, voided
-         FROM sales_payments WHERE store_id = $1 ORDER BY payment_id::text`,
-      [STORE],
-    );
-    expect(
-      payments.map((p) => ({
-        paymentId: p.payment_id,
-        orderId: p.order_id,
-        status: p.status,
-        tender: p.tender,
-        amountCents: Number(p.amount_cents),
-        tipCents: Number(p.tip_cents),
-        refundedCents: Number(p.refunded_cents),
-        voided: p.voided,
-      })),
-    ).toEqual(rows.payments);
-
-    await this.#expectEveryEventOnce();
+    await expectSalesToMatch(this.cloud, STORE, books);
+    await expectEveryEventOnce(this.cloud, STORE, this.dataDir);
+    // Queued for the cloud bus once each, and all of it published.
+    expect(await this.unpublished()).toBe(0);
     await this.#expectConsumedOnce();
     await this.#expectPointsOncePerPayment(books);
     return books;
-  }
-
-  /** The cloud holds each of the hub's events once, under the number the hub gave it. */
-  async #expectEveryEventOnce(): Promise<void> {
-    const received = await this.cloud.sql<{ sequence: number; event_id: string }>(
-      'sync',
-      'SELECT sequence, event_id::text FROM received_events WHERE store_id = $1 ORDER BY sequence',
-      [STORE],
-    );
-    const sync = new Database(join(this.dataDir, 'hub', 'sync.db'), { readonly: true });
-    let queued: { sequence: number; event_id: string }[];
-    try {
-      queued = sync
-        .prepare('SELECT sequence, event_id FROM upstream ORDER BY sequence')
-        .all() as typeof queued;
-    } finally {
-      sync.close();
-    }
-    expect(received.map((r) => [Number(r.sequence), r.event_id])).toEqual(
-      queued.map((q) => [q.sequence, q.event_id]),
-    );
-    expect(queued.map((q) => q.sequence)).toEqual(queued.map((_, i) => i + 1));
-
-    const produced = new Set<string>();
-    for (const db of this.#hubDatabases()) {
-      try {
-        const has = db
-          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'")
-          .get();
-        if (!has) continue;
-        for (const { event_id, event_type } of db
-          .prepare('SELECT event_id, event_type FROM outbox')
-          .all() as { event_id: string; event_type: string }[]) {
-          if (UPSTREAM.test(event_type)) produced.add(event_id);
-        }
-      } finally {
-        db.close();
-      }
-    }
-    expect(produced.size).toBe(queued.length);
-    expect(queued.every((q) => produced.has(q.event_id))).toBe(true);
-
-    // Queued for the cloud bus once each, and all of it published.
-    const [fanned] = await this.cloud.sql<{ rows: number; events: number; valid: number }>(
-      'sync',
-      `SELECT (SELECT count(*) FROM sync_outbox) AS rows,
-              (SELECT count(DISTINCT event_id) FROM sync_outbox) AS events,
-              (SELECT count(*) FROM received_events WHERE invalid_reason IS NULL) AS valid`,
-    );
-    expect(Number(fanned?.rows)).toBe(Number(fanned?.valid));
-    expect(Number(fanned?.events)).toBe(Number(fanned?.valid));
-    expect(await this.unpublished()).toBe(0);
   }
 
   /**
@@ -514,31 +392,8 @@ export class CloudWorld {
 
   /** Each payment of a member's order earned once, and nothing else did. */
   async #expectPointsOncePerPayment(books: readonly HubOrder[]): Promise<void> {
-    expect(
-      await this.cloud.sql(
-        'loyalty',
-        `SELECT payment_id, count(*) FROM points_transactions WHERE kind = 'earn'
-          GROUP BY payment_id HAVING count(*) > 1`,
-      ),
-    ).toEqual([]);
-    const expected = expectedPoints(books);
-    expect(expected.size).toBeGreaterThan(0);
-    for (const { customerId } of this.members) {
-      const earned = expected.get(customerId) ?? new Map<string, number>();
-      const account = await this.loyalty('GET', `/api/v1/loyalty/accounts/${customerId}`);
-      expect(account.status).toBe(200);
-      const history = await this.loyalty(
-        'GET',
-        `/api/v1/loyalty/accounts/${customerId}/transactions?limit=500`,
-      );
-      expect(history.status).toBe(200);
-      const entries = history.body.transactions as { paymentId: string; points: number }[];
-      expect(
-        entries
-          .map((e) => [e.paymentId, e.points])
-          .sort(([a], [b]) => String(a).localeCompare(String(b))),
-      ).toEqual([...earned].sort(([a], [b]) => a.localeCompare(b)));
-      expect(account.body.pointsBalance).toBe(sum([...earned.values()]));
-    }
+    await expectPointsOncePerPayment(this.cloud, books, this.members, (method, path) =>
+      this.loyalty(method, path),
+    );
   }
 }

@@ -218,6 +218,19 @@ export function syncModule(options: SyncModuleOptions): SyncModule {
                 });
               if (status === undefined && /set up as/.test((err as Error).message))
                 throw new AppError('conflict', (err as Error).message);
+              // The cloud answered and refused (a malformed code, too many tries): say so.
+              if (status === 400 || status === 409 || status === 422)
+                throw new AppError('validation', 'The cloud refused that enrolment', {
+                  errors: [{ field: 'code', message: (err as Error).message.slice(0, 300) }],
+                });
+              if (status === 429)
+                throw new AppError(
+                  'rate-limited',
+                  'Too many enrolment attempts; try again shortly',
+                  {
+                    headers: { 'Retry-After': '30' },
+                  },
+                );
               throw new AppError(
                 'unavailable',
                 `The cloud could not be reached: ${(err as Error).message}`,

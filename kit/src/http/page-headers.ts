@@ -4,6 +4,9 @@ import type { RequestHandler } from 'express';
 /** A Content-Security-Policy, directive by directive (`{ 'script-src': "'self'" }`). */
 export type CspDirectives = Readonly<Record<string, string>>;
 
+// The security headers of the pages the hub and the gateway serve: a Content-Security-Policy
+// built from directives, no framing, no content sniffing, no referrer.
+
 /**
  * Nothing may load, and no page may frame this answer: what every answer of the gateway carries
  * unless the page it serves says what it needs (an API's JSON needs nothing). A page a service
@@ -45,18 +48,25 @@ export const inlineHash = (body: string) =>
  * Framing refused (clickjacking a publish or a pay button), content types not guessed, and no
  * referrer: addresses here can hold an order id.
  */
-export function securityHeaders(csp: CspDirectives): Readonly<Record<string, string>> {
+export function securityHeaders(
+  csp: CspDirectives,
+  extra: Readonly<Record<string, string>> = {},
+): Readonly<Record<string, string>> {
   return {
     'content-security-policy': policy(csp),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
+    ...extra,
   };
 }
 
 /** Set the headers on every answer that passes; a later handler (or upstream) may replace them. */
-export function withSecurityHeaders(csp: CspDirectives): RequestHandler {
-  const headers = Object.entries(securityHeaders(csp));
+export function withSecurityHeaders(
+  csp: CspDirectives,
+  extra: Readonly<Record<string, string>> = {},
+): RequestHandler {
+  const headers = Object.entries(securityHeaders(csp, extra));
   return (_req, res, next) => {
     for (const [name, value] of headers) res.setHeader(name, value);
     next();
