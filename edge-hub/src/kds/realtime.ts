@@ -106,6 +106,8 @@ export class KdsRealtime {
       for (const s of this.kds.ticketIdsByStation(order.orderId).keys()) stations.add(s);
     }
     for (const station of stations) {
+      // No screen shows this station: nothing to work out (one that subscribes gets it whole).
+      if (!this.io.sockets.adapter.rooms.get(room(station))?.size) continue;
       const target = this.io.to(room(station));
       const tickets: TicketView[] = [];
       const removed: string[] = [];

@@ -20,23 +20,37 @@ export function percent(basisPoints: number): string {
   return `${(basisPoints / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 }
 
+/** One formatter per time zone: making one costs more than printing a whole ticket. */
+const formats = new Map<string, Intl.DateTimeFormat | null>();
+
+function formatFor(timeZone: string | undefined): Intl.DateTimeFormat | null {
+  const key = timeZone ?? '';
+  let format = formats.get(key);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+    } catch {
+      format = null; // not a time zone this runtime knows
+    }
+    formats.set(key, format);
+  }
+  return format;
+}
+
 function parts(iso: string, timeZone: string | undefined): Record<string, string> | undefined {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return undefined;
-  try {
-    const format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    return Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
-  } catch {
-    return undefined;
-  }
+  const format = formatFor(timeZone);
+  if (!format) return undefined;
+  return Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
 }
 
 /** "2026-01-14 10:30" in the given zone; the input itself when it is not a date. */

@@ -43,8 +43,31 @@ export function openSqlite(options: OpenSqliteOptions): SqliteDatabase {
   db.pragma('busy_timeout = 5000');
   // Statement journals and sorts stay in memory: no temp files under /var/tmp on the hot path.
   db.pragma('temp_store = MEMORY');
+  cacheStatements(db);
   for (const schema of options.schemas ?? []) migrate(db, schema);
   return db;
+}
+
+/** Enough for every statement the hub's modules write, with room for generated IN lists. */
+const STATEMENT_CACHE = 1_000;
+
+/**
+ * `db.prepare` keeps each statement by its SQL text: preparing one costs more than running most
+ * of ours, and the order path runs dozens per order. Safe because no caller changes a
+ * statement's mode (`pluck`, `raw`, `expand`) or iterates one while running it again.
+ */
+function cacheStatements(db: SqliteDatabase): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      if (cache.size >= STATEMENT_CACHE) cache.clear();
+      statement = prepare(source);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 export function migrate(db: SqliteDatabase, schema: Schema): number[] {
