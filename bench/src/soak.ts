@@ -440,10 +440,7 @@ async function main(): Promise<number> {
     drainSeconds,
     samples: samples.length,
     targets: {
-      ordersPerSec: {
-        value: ordersPerSec,
-        ...target(ordersPerSec, round2(config.ordersPerSec * THROUGHPUT_SHARE), 'min'),
-      },
+      ordersPerSec: target(ordersPerSec, round2(config.ordersPerSec * THROUGHPUT_SHARE), 'min'),
       ...growthTargets,
       ...checkTargets,
     },

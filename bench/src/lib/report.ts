@@ -23,12 +23,14 @@ export function machine(): Machine {
 
 export interface Target {
   target: number;
+  /** What was measured, so a reader of the JSON needs no other field to judge it. */
+  value: number;
   met: boolean;
 }
 
 /** A target that `value` must reach at least (`'min'`) or stay within (`'max'`). */
 export function target(value: number, limit: number, kind: 'min' | 'max'): Target {
-  return { target: limit, met: kind === 'min' ? value >= limit : value <= limit };
+  return { target: limit, value, met: kind === 'min' ? value >= limit : value <= limit };
 }
 
 /** Print rows as an aligned two-or-more-column table under a title. */
