@@ -228,3 +228,39 @@ export async function cloudCall(
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/**
+ * Loyalty members for a guarantee run: `count` accounts by phone (`<phonePrefix>0000`,
+ * `…0001`, …), with the higher tiers set out of reach so every member earns at the base rate
+ * and the points each payment should earn stay simple to work out.
+ */
+export async function openMembers(
+  cloud: CloudProcess,
+  count: number,
+  phonePrefix: string,
+): Promise<{ customerId: string; phone: string }[]> {
+  const owner = (method: string, path: string, body?: unknown) =>
+    cloudCall(cloud.owner, method, `${cloud.urls.gateway}${path}`, body);
+  for (const [tierId, name, minLifetimePoints] of [
+    ['silver', 'Silver', 50_000_000],
+    ['gold', 'Gold', 60_000_000],
+  ] as const) {
+    const tier = await owner('PUT', `/api/v1/loyalty/tiers/${tierId}`, {
+      name,
+      minLifetimePoints,
+      earnRateBp: 20_000,
+    });
+    if (tier.status !== 200) throw new Error(`tier ${tierId}: ${JSON.stringify(tier.body)}`);
+  }
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const phone = `${phonePrefix}${String(i).padStart(4, '0')}`;
+      const opened = await owner('POST', '/api/v1/loyalty/accounts', {
+        name: `Member ${i}`,
+        phone,
+      });
+      if (opened.status !== 201) throw new Error(`member ${i}: ${JSON.stringify(opened.body)}`);
+      return { customerId: opened.body.customerId as string, phone };
+    }),
+  );
+}

@@ -13,7 +13,7 @@ import {
   expectPointsOncePerPayment as pointsOncePerPayment,
   undeliveredToSync,
 } from './guarantee-checks.js';
-import { type CloudProcess, cloudCall, startCloudProcess } from './guarantee-cloud.js';
+import { type CloudProcess, cloudCall, openMembers, startCloudProcess } from './guarantee-cloud.js';
 import { type PushSeen, SyncLink } from './guarantee-link.js';
 import {
   expectStatus,
@@ -87,7 +87,7 @@ beforeAll(async () => {
       // Every card payment of the outage is taken offline without a manager's override.
       OFFLINE_TOTAL_LIMIT_CENTS: '50000000',
     }),
-    openMembers(),
+    openMembers(cloud, MEMBERS, '+1555010'),
     launchChromium(),
   ]);
   manager = new Till(hub.url, MANAGER_PIN);
@@ -115,31 +115,6 @@ beforeAll(async () => {
 }, 180_000);
 
 /** Loyalty members, earning one point per dollar: the upper tiers are set out of reach. */
-async function openMembers(): Promise<{ customerId: string; phone: string }[]> {
-  for (const [tierId, name, minLifetimePoints] of [
-    ['silver', 'Silver', 50_000_000],
-    ['gold', 'Gold', 60_000_000],
-  ] as const) {
-    const tier = await owner('PUT', `${cloud.urls.gateway}/api/v1/loyalty/tiers/${tierId}`, {
-      name,
-      minLifetimePoints,
-      earnRateBp: 20_000,
-    });
-    expect(tier.status, JSON.stringify(tier.body)).toBe(200);
-  }
-  return Promise.all(
-    Array.from({ length: MEMBERS }, async (_, i) => {
-      const phone = `+1555010${String(i).padStart(4, '0')}`;
-      const opened = await owner('POST', `${cloud.urls.gateway}/api/v1/loyalty/accounts`, {
-        name: `Member ${i}`,
-        phone,
-      });
-      expect(opened.status, JSON.stringify(opened.body)).toBe(201);
-      return { customerId: opened.body.customerId as string, phone };
-    }),
-  );
-}
-
 afterAll(async () => {
   await browser?.close();
   await hub?.kill('SIGKILL');

@@ -110,8 +110,42 @@ type LoyaltyEvent =
   | 'loyalty.rewardredeemed.v1'
   | 'loyalty.ruleschanged.v1';
 
-export const emit = <T extends LoyaltyEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
+const emit = <T extends LoyaltyEvent>(tx: SqlExecutor, type: T, payload: EventPayloads[T]) =>
   emitTo(tx, 'loyalty_outbox', 'loyalty-service', type, payload);
+
+/**
+ * Take a reward's points off an account, in the caller's transaction: one conditional update
+ * (never below zero), its ledger row and `loyalty.rewardredeemed.v1`. Undefined, and nothing
+ * written, when the balance does not cover it or there is no such account.
+ */
+export async function spendOnReward(
+  tx: SqlExecutor,
+  customerId: string,
+  reward: { rewardId: string; cost: number },
+  reason: string,
+): Promise<AccountRow | undefined> {
+  const updated = await tx.maybeOne<AccountRow>(
+    `UPDATE loyalty_accounts SET points_balance = points_balance - $2, updated_at = now()
+     WHERE customer_id = $1 AND points_balance >= $2 RETURNING ${COLUMNS}`,
+    [customerId, reward.cost],
+  );
+  if (!updated) return undefined;
+  const balance = Number(updated.points_balance);
+  if (reward.cost > 0) {
+    await tx.query(
+      `INSERT INTO points_transactions (transaction_id, customer_id, kind, points, balance_after, reason)
+       VALUES ($1, $2, 'redeem', $3, $4, $5)`,
+      [randomUUID(), customerId, -reward.cost, balance, reason],
+    );
+  }
+  await emit(tx, 'loyalty.rewardredeemed.v1', {
+    customerId,
+    rewardId: reward.rewardId,
+    points: reward.cost,
+    balance,
+  } as never);
+  return updated;
+}
 
 /** Phone numbers are matched without their spaces, dashes and parentheses. */
 const PHONE_DIGITS = "regexp_replace(phone, '[^0-9+]', '', 'g')";
@@ -446,31 +480,20 @@ export class Loyalty {
         [rewardId],
       );
       if (!reward) throw new AppError('not-found', `No reward ${rewardId}`);
-      const cost = Number(reward.points_cost);
-      const updated = await tx.maybeOne<AccountRow>(
-        `UPDATE loyalty_accounts SET points_balance = points_balance - $2, updated_at = now()
-         WHERE customer_id = $1 AND points_balance >= $2 RETURNING ${COLUMNS}`,
-        [customerId, cost],
+      const updated = await spendOnReward(
+        tx,
+        customerId,
+        { rewardId, cost: Number(reward.points_cost) },
+        `reward: ${reward.name}`,
       );
       if (!updated) {
         if (!(await this.find({ customerId }, tx)))
           throw new AppError('not-found', `No loyalty account ${customerId}`);
-        throw new AppError('conflict', `Not enough points for ${reward.name} (${cost} needed)`);
-      }
-      const balance = Number(updated.points_balance);
-      if (cost > 0) {
-        await tx.query(
-          `INSERT INTO points_transactions (transaction_id, customer_id, kind, points, balance_after, reason)
-           VALUES ($1, $2, 'redeem', $3, $4, $5)`,
-          [randomUUID(), customerId, -cost, balance, `reward: ${reward.name}`],
+        throw new AppError(
+          'conflict',
+          `Not enough points for ${reward.name} (${Number(reward.points_cost)} needed)`,
         );
       }
-      await emit(tx, 'loyalty.rewardredeemed.v1', {
-        customerId,
-        rewardId,
-        points: cost,
-        balance,
-      } as never);
       return toAccount(updated);
     });
   }

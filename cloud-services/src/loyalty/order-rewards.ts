@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@pos/kit';
 import type { SqlDatabase, SqlExecutor } from '@pos/kit/sql';
-import { emit } from './loyalty.js';
+import { spendOnReward } from './loyalty.js';
 
 // A reward spent on an online order (seed §10: points redeemable at checkout). The points are
 // set aside when the order is placed, so a guest cannot spend them twice while paying; they are
@@ -66,32 +66,19 @@ export class OrderRewards {
         throw new AppError('conflict', `${reward.name} is given at the counter, not online`);
       }
       const cost = Number(reward.points_cost);
-      const updated = await tx.maybeOne<{ points_balance: string | number }>(
-        `UPDATE loyalty_accounts SET points_balance = points_balance - $2, updated_at = now()
-         WHERE customer_id = $1 AND points_balance >= $2 RETURNING points_balance`,
-        [customerId, cost],
+      const updated = await spendOnReward(
+        tx,
+        customerId,
+        { rewardId, cost },
+        `reward: ${reward.name} (online order)`,
       );
       if (!updated) throw new AppError('conflict', `Not enough points for ${reward.name}`);
-      const balance = Number(updated.points_balance);
       const row = await tx.one<RedemptionRow>(
         `INSERT INTO order_redemptions
            (order_id, customer_id, reward_id, reward_name, points, discount_cents, status)
          VALUES ($1, $2, $3, $4, $5, $6, 'held') RETURNING *`,
         [orderId, customerId, rewardId, reward.name, cost, reward.discount_cents],
       );
-      if (cost > 0) {
-        await tx.query(
-          `INSERT INTO points_transactions (transaction_id, customer_id, kind, points, balance_after, reason)
-           VALUES ($1, $2, 'redeem', $3, $4, $5)`,
-          [randomUUID(), customerId, -cost, balance, `reward: ${reward.name} (online order)`],
-        );
-      }
-      await emit(tx, 'loyalty.rewardredeemed.v1', {
-        customerId,
-        rewardId,
-        points: cost,
-        balance,
-      } as never);
       return this.#held(tx, row);
     });
   }

@@ -10,7 +10,12 @@ import {
   expectSalesToMatch,
   undeliveredToSync,
 } from '../guarantee-checks.js';
-import { type CloudProcess, cloudCall, startCloudProcess } from '../guarantee-cloud.js';
+import {
+  type CloudProcess,
+  cloudCall,
+  openMembers,
+  startCloudProcess,
+} from '../guarantee-cloud.js';
 import { SyncLink } from '../guarantee-link.js';
 import {
   expectStatus,
@@ -134,7 +139,7 @@ export class CloudWorld {
       [receipt, kitchen],
       dataDir,
     );
-    world.members = await world.#openMembers();
+    world.members = await openMembers(cloud, MEMBERS, '+1555020');
     const ingredients = expectStatus(
       await world.manager.get('/api/v1/inventory/items'),
       [200],
@@ -185,31 +190,6 @@ export class CloudWorld {
   }
 
   /** Loyalty members, earning one point per dollar: the upper tiers are set out of reach. */
-  async #openMembers(): Promise<{ customerId: string; phone: string }[]> {
-    for (const [tierId, name, minLifetimePoints] of [
-      ['silver', 'Silver', 50_000_000],
-      ['gold', 'Gold', 60_000_000],
-    ] as const) {
-      const tier = await this.owner('PUT', `/api/v1/loyalty/tiers/${tierId}`, {
-        name,
-        minLifetimePoints,
-        earnRateBp: 20_000,
-      });
-      expect(tier.status, JSON.stringify(tier.body)).toBe(200);
-    }
-    const members: { customerId: string; phone: string }[] = [];
-    for (let i = 0; i < MEMBERS; i++) {
-      const phone = `+1555020${String(i).padStart(4, '0')}`;
-      const opened = await this.owner('POST', '/api/v1/loyalty/accounts', {
-        name: `Member ${i}`,
-        phone,
-      });
-      expect(opened.status, JSON.stringify(opened.body)).toBe(201);
-      members.push({ customerId: opened.body.customerId as string, phone });
-    }
-    return members;
-  }
-
   async syncStatus(): Promise<any> {
     return expectStatus(await this.manager.get('/api/v1/sync/status'), [200], 'sync status');
   }
